@@ -1,0 +1,4 @@
+/** Runnable statestore examples. */
+module io.statestore.examples {
+    requires io.statestore.api;
+}

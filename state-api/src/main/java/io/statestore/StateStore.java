@@ -1,0 +1,231 @@
+package io.statestore;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A shared key-value store: String keys, values from the statestore value model, atomic counters.
+ *
+ * <p>Open one with {@link StateStores#open(String)}; every backend (in memory, a MapDB file, a Hazelcast
+ * cluster) keeps the same contract, which the {@code state-tck} conformance kit checks.
+ *
+ * <h2>Keys</h2>
+ * A key is a non-null, non-empty {@link String} of valid Unicode (no unpaired surrogates) whose UTF-8
+ * form is at most {@value #MAX_KEY_BYTES} bytes. Any other key throws {@link IllegalArgumentException}
+ * that names the problem, and nothing is written.
+ *
+ * <h2>Values</h2>
+ * The value model, which crosses Java, msgpack and Python without loss:
+ * {@code Boolean}; {@code Long} ({@code Integer}, {@code Short}, {@code Byte} and in-range
+ * {@code BigInteger} are accepted and fetched back as {@code Long}); {@code BigInteger} outside the
+ * long range; {@code Double} ({@code Float} accepted) including NaN and the infinities; {@code String}
+ * (valid Unicode); {@code byte[]}; {@code List} (object and primitive arrays other than {@code byte[]}
+ * accepted); {@code Map} with scalar keys ({@code String}, integer, {@code Double}, {@code Boolean} or
+ * {@code null}), insertion order kept. {@code null} may appear inside lists and maps; a top-level
+ * {@code null} is not a value (absence is), so {@code store(key, null)} throws. Anything else, such as
+ * a {@code Date} or a POJO, throws {@link IllegalArgumentException} naming the key and the type; values
+ * are never silently stringified.
+ *
+ * <h2>Isolation</h2>
+ * Values are copied on the way in and on the way out: changing an object after {@code store}, or
+ * changing a fetched {@code byte[]}, never changes what is stored. Fetched lists and maps are
+ * unmodifiable.
+ *
+ * <h2>Atomicity and threads</h2>
+ * Every method is thread-safe. Each single-key operation is atomic: {@link #incr(String, long)},
+ * {@link #decr(String, long)} and {@link #compareAndSet(String, Object, Object)} are atomic read-modify-write
+ * operations, including when they create the key, so N callers each adding M to a fresh counter end at
+ * exactly N*M. {@link #keys()}, {@link #size()} and batches are not snapshots isolated from concurrent
+ * writers; a batch that fails validation writes nothing.
+ *
+ * <h2>Closing</h2>
+ * {@link #close()} releases the handle; any later call throws {@link StateStoreClosedException}.
+ * Whether closing a handle drops data depends on the backend (for example, a named in-memory store
+ * outlives its handles).
+ */
+public interface StateStore extends AutoCloseable {
+
+    /** The largest key, in bytes of its UTF-8 encoding: 64 KiB. */
+    int MAX_KEY_BYTES = 64 * 1024;
+
+    /**
+     * Inserts or replaces the value of a key.
+     *
+     * @param key   the key
+     * @param value a value of the value model; copied, so later changes to it are not seen
+     * @throws IllegalArgumentException if the key is invalid, or the value is {@code null} or holds a type
+     *                                  outside the value model; nothing is written
+     * @throws StateStoreClosedException if this store was closed
+     */
+    void store(String key, Object value);
+
+    /**
+     * Returns the value of a key.
+     *
+     * @param key the key
+     * @return the value (a fresh copy, or an unmodifiable container), or empty when the key is absent
+     * @throws IllegalArgumentException if the key is invalid
+     * @throws StateStoreClosedException if this store was closed
+     */
+    Optional<Object> fetch(String key);
+
+    /**
+     * Returns the value of a key as the given type.
+     *
+     * @param key  the key
+     * @param type the expected type, for example {@code Long.class}, {@code Map.class}
+     * @param <T>  the expected type
+     * @return the value, or empty when the key is absent
+     * @throws StateTypeException       if the key holds a value of another type; the value stays
+     * @throws IllegalArgumentException if the key is invalid
+     * @throws StateStoreClosedException if this store was closed
+     */
+    <T> Optional<T> fetch(String key, Class<T> type);
+
+    /**
+     * Removes a key.
+     *
+     * @param key the key
+     * @return {@code true} if the key was present and is now removed
+     * @throws IllegalArgumentException if the key is invalid
+     * @throws StateStoreClosedException if this store was closed
+     */
+    boolean remove(String key);
+
+    /**
+     * Returns the keys present now.
+     *
+     * @return an unmodifiable snapshot of the keys
+     * @throws StateStoreClosedException if this store was closed
+     */
+    Set<String> keys();
+
+    /**
+     * Returns the keys that start with a prefix.
+     *
+     * @param prefix the prefix; the empty prefix matches every key
+     * @return an unmodifiable snapshot of the matching keys
+     * @throws NullPointerException if the prefix is null
+     * @throws StateStoreClosedException if this store was closed
+     */
+    Set<String> keys(String prefix);
+
+    /**
+     * Removes every key.
+     *
+     * @throws StateStoreClosedException if this store was closed
+     */
+    void clear();
+
+    /**
+     * Returns the number of keys present now.
+     *
+     * @return the number of keys
+     * @throws StateStoreClosedException if this store was closed
+     */
+    long size();
+
+    /**
+     * Atomically adds one to a counter; see {@link #incr(String, long)}.
+     *
+     * @param key the counter's key
+     * @return the new value
+     */
+    default long incr(String key) {
+        return incr(key, 1);
+    }
+
+    /**
+     * Atomically adds an amount to a counter. An absent key counts as 0, so the first
+     * {@code incr(k, 5)} returns 5. Creation is atomic too: concurrent first increments are all counted.
+     *
+     * @param key    the counter's key
+     * @param amount the amount to add, possibly negative
+     * @return the new value
+     * @throws ArithmeticException       if the result would overflow a {@code long}; the value stays
+     * @throws StateTypeException        if the key holds something other than an integer; the value stays
+     * @throws IllegalArgumentException  if the key is invalid
+     * @throws StateStoreClosedException if this store was closed
+     */
+    long incr(String key, long amount);
+
+    /**
+     * Atomically subtracts one from a counter; see {@link #incr(String, long)}.
+     *
+     * @param key the counter's key
+     * @return the new value
+     */
+    default long decr(String key) {
+        return decr(key, 1);
+    }
+
+    /**
+     * Atomically subtracts an amount from a counter: {@code incr(key, -amount)}.
+     *
+     * @param key    the counter's key
+     * @param amount the amount to subtract
+     * @return the new value
+     * @throws ArithmeticException if {@code amount} is {@code Long.MIN_VALUE} or the result would
+     *                             overflow; the value stays
+     * @see #incr(String, long)
+     */
+    default long decr(String key, long amount) {
+        return incr(key, Math.negateExact(amount));
+    }
+
+    /**
+     * Returns the values of several keys.
+     *
+     * @param keys the keys
+     * @return an unmodifiable map from each present key to its value, in the order of {@code keys};
+     *         absent keys are left out
+     * @throws IllegalArgumentException if any key is invalid; nothing is read
+     * @throws StateStoreClosedException if this store was closed
+     */
+    Map<String, Object> fetchAll(Collection<String> keys);
+
+    /**
+     * Stores several entries. Every key and value is validated before anything is written, so a batch
+     * with one bad entry writes nothing.
+     *
+     * @param entries the keys and values
+     * @throws IllegalArgumentException if any key or value is invalid; nothing is written
+     * @throws StateStoreClosedException if this store was closed
+     */
+    void storeAll(Map<String, ?> entries);
+
+    /**
+     * Atomically replaces a value if the current one equals {@code expected}.
+     *
+     * <p>Equality is value-model equality, never encoded bytes: maps are equal regardless of order,
+     * {@code byte[]} by content, integers by value whatever their Java type ({@code 1} equals {@code 1L}),
+     * doubles as {@link Double#equals} does (NaN equals NaN; an integer never equals a double).
+     *
+     * @param key      the key
+     * @param expected the value expected now, or {@code null} for "absent"
+     * @param update   the new value, or {@code null} to remove the key
+     * @return {@code true} if the current value matched and was replaced (or removed, or created)
+     * @throws IllegalArgumentException  if the key, {@code expected} or {@code update} is invalid
+     * @throws StateStoreClosedException if this store was closed
+     */
+    boolean compareAndSet(String key, Object expected, Object update);
+
+    /**
+     * Returns the backend's own object behind this store, for what the API does not offer.
+     *
+     * @param type the class wanted, for example a MapDB {@code DB} or a Hazelcast {@code IMap}
+     * @param <T>  the type wanted
+     * @return the backend's object
+     * @throws IllegalArgumentException if this store has no object of that type
+     */
+    <T> T unwrap(Class<T> type);
+
+    /**
+     * Releases this handle and what the backend holds for it. Idempotent. Later calls on this handle throw
+     * {@link StateStoreClosedException}.
+     */
+    @Override
+    void close();
+}

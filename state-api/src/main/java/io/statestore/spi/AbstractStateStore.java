@@ -1,0 +1,298 @@
+package io.statestore.spi;
+
+import io.statestore.StateStore;
+import io.statestore.StateStoreClosedException;
+import io.statestore.StateTypeException;
+import io.statestore.value.Keys;
+import io.statestore.value.Values;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The part of the {@link StateStore} contract that is the same for every backend: the closed check, key
+ * and value validation, normalization (so a backend only sees values in normal form it may keep), batch
+ * validation before any write, and the derived methods. A backend implements the {@code do*} methods.
+ */
+public abstract class AbstractStateStore implements StateStore {
+
+    private final String description;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * Creates the store.
+     *
+     * @param description names the store in messages, usually its URI
+     */
+    protected AbstractStateStore(String description) {
+        this.description = Objects.requireNonNull(description, "description");
+    }
+
+    /**
+     * Stores a checked key and a value in normal form, which the backend may keep as it is.
+     *
+     * @param key   a valid key
+     * @param value a non-null value in normal form, owned by the store from now on
+     */
+    protected abstract void doStore(String key, Object value);
+
+    /**
+     * Fetches a value that is safe to give the caller (see {@link Values#copyOut(Object)}).
+     *
+     * @param key a valid key
+     * @return the value, or empty
+     */
+    protected abstract Optional<Object> doFetch(String key);
+
+    /**
+     * Removes a key.
+     *
+     * @param key a valid key
+     * @return {@code true} if it was present
+     */
+    protected abstract boolean doRemove(String key);
+
+    /**
+     * Lists keys.
+     *
+     * @param prefix the prefix, empty for every key
+     * @return a fresh collection of the matching keys
+     */
+    protected abstract Collection<String> doKeys(String prefix);
+
+    /** Removes every key. */
+    protected abstract void doClear();
+
+    /**
+     * Counts keys.
+     *
+     * @return the number of keys
+     */
+    protected abstract long doSize();
+
+    /**
+     * Adds atomically, with {@link Counters#add(String, Object, long)} for the arithmetic.
+     *
+     * @param key    a valid key
+     * @param amount the amount
+     * @return the new value
+     */
+    protected abstract long doIncr(String key, long amount);
+
+    /**
+     * Compares and sets atomically, comparing with {@link Values#equal(Object, Object)}.
+     *
+     * @param key      a valid key
+     * @param expected the expected value in normal form, or {@code null} for absent
+     * @param update   the new value in normal form, or {@code null} to remove
+     * @return {@code true} if replaced
+     */
+    protected abstract boolean doCompareAndSet(String key, Object expected, Object update);
+
+    /**
+     * Stores checked, normalized entries; by default one by one. Backends with a cheaper batch override it.
+     *
+     * @param entries valid keys and non-null values in normal form
+     */
+    protected void doStoreAll(Map<String, Object> entries) {
+        entries.forEach(this::doStore);
+    }
+
+    /**
+     * Fetches checked keys; by default one by one.
+     *
+     * @param keys valid keys
+     * @return a map from each present key to its value, in the order of {@code keys}
+     */
+    protected Map<String, Object> doFetchAll(List<String> keys) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        for (String key : keys) {
+            doFetch(key).ifPresent(value -> result.put(key, value));
+        }
+        return result;
+    }
+
+    /**
+     * Releases the backend's resources; called once.
+     */
+    protected void doClose() {
+    }
+
+    /**
+     * Returns the backend's object of a type, or {@code null}.
+     *
+     * @param type the type wanted
+     * @return the object, or {@code null} if there is none of that type
+     */
+    protected Object doUnwrap(Class<?> type) {
+        return null;
+    }
+
+    /**
+     * Throws if this store was closed.
+     *
+     * @throws StateStoreClosedException if it was
+     */
+    protected final void checkOpen() {
+        if (closed.get()) {
+            throw new StateStoreClosedException(description);
+        }
+    }
+
+    /**
+     * Tells whether {@link #close()} was called.
+     *
+     * @return {@code true} once closed
+     */
+    protected final boolean isClosed() {
+        return closed.get();
+    }
+
+    @Override
+    public final void store(String key, Object value) {
+        checkOpen();
+        Keys.check(key);
+        doStore(key, normalizeValue(key, value));
+    }
+
+    private static Object normalizeValue(String key, Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException("value for key \"" + Keys.excerpt(key)
+                    + "\" is null; null is absence, use remove(key)");
+        }
+        try {
+            return Values.normalize(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("key \"" + Keys.excerpt(key) + "\": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public final Optional<Object> fetch(String key) {
+        checkOpen();
+        return doFetch(Keys.check(key));
+    }
+
+    @Override
+    public final <T> Optional<T> fetch(String key, Class<T> type) {
+        Objects.requireNonNull(type, "type");
+        Optional<Object> value = fetch(key);
+        if (value.isPresent() && !type.isInstance(value.get())) {
+            throw new StateTypeException("key \"" + Keys.excerpt(key) + "\" holds a "
+                    + Values.typeName(value.get()) + " (" + value.get().getClass().getName() + "), not a "
+                    + type.getName());
+        }
+        return value.map(type::cast);
+    }
+
+    @Override
+    public final boolean remove(String key) {
+        checkOpen();
+        return doRemove(Keys.check(key));
+    }
+
+    @Override
+    public final Set<String> keys() {
+        return keys("");
+    }
+
+    @Override
+    public final Set<String> keys(String prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        checkOpen();
+        return Set.copyOf(doKeys(prefix));
+    }
+
+    @Override
+    public final void clear() {
+        checkOpen();
+        doClear();
+    }
+
+    @Override
+    public final long size() {
+        checkOpen();
+        return doSize();
+    }
+
+    @Override
+    public final long incr(String key, long amount) {
+        checkOpen();
+        return doIncr(Keys.check(key), amount);
+    }
+
+    @Override
+    public final long decr(String key, long amount) {
+        checkOpen();
+        Keys.check(key);
+        if (amount == Long.MIN_VALUE) {
+            throw new ArithmeticException("decr of key \"" + Keys.excerpt(key) + "\" by " + amount
+                    + " cannot be negated; the value is unchanged");
+        }
+        return doIncr(key, -amount);
+    }
+
+    @Override
+    public final Map<String, Object> fetchAll(Collection<String> keys) {
+        Objects.requireNonNull(keys, "keys");
+        checkOpen();
+        List<String> checked = new ArrayList<>(keys.size());
+        for (String key : keys) {
+            checked.add(Keys.check(key));
+        }
+        return Collections.unmodifiableMap(doFetchAll(checked));
+    }
+
+    @Override
+    public final void storeAll(Map<String, ?> entries) {
+        Objects.requireNonNull(entries, "entries");
+        checkOpen();
+        Map<String, Object> checked = new LinkedHashMap<>(entries.size() * 4 / 3 + 1);
+        for (Map.Entry<String, ?> entry : entries.entrySet()) {
+            checked.put(Keys.check(entry.getKey()), normalizeValue(entry.getKey(), entry.getValue()));
+        }
+        doStoreAll(checked);
+    }
+
+    @Override
+    public final boolean compareAndSet(String key, Object expected, Object update) {
+        checkOpen();
+        Keys.check(key);
+        Object expectedNormal = expected == null ? null : normalizeValue(key, expected);
+        Object updateNormal = update == null ? null : normalizeValue(key, update);
+        return doCompareAndSet(key, expectedNormal, updateNormal);
+    }
+
+    @Override
+    public final <T> T unwrap(Class<T> type) {
+        Objects.requireNonNull(type, "type");
+        checkOpen();
+        if (type.isInstance(this)) {
+            return type.cast(this);
+        }
+        Object unwrapped = doUnwrap(type);
+        if (unwrapped == null || !type.isInstance(unwrapped)) {
+            throw new IllegalArgumentException(description + " has no " + type.getName() + " to unwrap");
+        }
+        return type.cast(unwrapped);
+    }
+
+    @Override
+    public final void close() {
+        if (closed.compareAndSet(false, true)) {
+            doClose();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + description + "]";
+    }
+}

@@ -1,0 +1,277 @@
+package io.statestore.value;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.CodingErrorAction;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessageFormat;
+import org.msgpack.core.MessagePack;
+import org.msgpack.core.MessagePackException;
+import org.msgpack.core.MessagePacker;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.value.ValueType;
+
+/**
+ * The one codec of the value model: msgpack, as the file and cluster backends store values and the Python
+ * bridge sends them. The Python package uses the same mapping.
+ *
+ * <table>
+ * <caption>Mapping</caption>
+ * <tr><th>normal form</th><th>msgpack</th></tr>
+ * <tr><td>{@code null}</td><td>nil</td></tr>
+ * <tr><td>{@code Boolean}</td><td>bool</td></tr>
+ * <tr><td>{@code Long}</td><td>int</td></tr>
+ * <tr><td>{@code BigInteger} outside the long range</td><td>ext type {@value #BIG_INTEGER_EXT_TYPE}: the
+ * two's-complement big-endian bytes ({@link BigInteger#toByteArray()}); a uint64 above the long range
+ * decodes as a {@code BigInteger} too</td></tr>
+ * <tr><td>{@code Double}</td><td>float 64 (float 32 is read)</td></tr>
+ * <tr><td>{@code String}</td><td>str (UTF-8; invalid UTF-8 is rejected, never replaced)</td></tr>
+ * <tr><td>{@code byte[]}</td><td>bin</td></tr>
+ * <tr><td>{@code List}</td><td>array</td></tr>
+ * <tr><td>{@code Map}</td><td>map, in insertion order</td></tr>
+ * </table>
+ *
+ * <p>Decoded lists and maps are unmodifiable, decoded byte arrays fresh; decoding rejects other ext types,
+ * map keys that are not scalars, nesting deeper than {@link Values#MAX_DEPTH} and trailing bytes.
+ */
+public final class ValueCodec {
+
+    /** The msgpack ext type that carries an integer outside the long range. */
+    public static final byte BIG_INTEGER_EXT_TYPE = 1;
+
+
+    private ValueCodec() {
+    }
+
+    /**
+     * Encodes a value.
+     *
+     * @param value a value of the value model, best in normal form, possibly {@code null}
+     * @return its msgpack bytes
+     * @throws IllegalArgumentException if the value is outside the value model
+     */
+    public static byte[] encode(Object value) {
+        try (MessageBufferPacker packer = MessagePack.newDefaultBufferPacker()) {
+            pack(packer, value);
+            return packer.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException("encoding to memory failed", e);
+        }
+    }
+
+    /**
+     * Decodes one value that fills the whole byte array.
+     *
+     * @param bytes msgpack bytes
+     * @return the value in normal form
+     * @throws IllegalArgumentException if the bytes are not one well-formed value of the value model
+     */
+    public static Object decode(byte[] bytes) {
+        try (MessageUnpacker unpacker = newUnpacker(bytes)) {
+            Object value = unpack(unpacker, bytes.length);
+            if (unpacker.hasNext()) {
+                throw new IllegalArgumentException("msgpack data has " + (bytes.length - unpacker.getTotalReadBytes())
+                        + " bytes after the value");
+            }
+            return value;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("malformed msgpack: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Returns an unpacker over bytes, for {@link #unpack(MessageUnpacker, int)}.
+     *
+     * @param bytes msgpack bytes
+     * @return an unpacker
+     */
+    public static MessageUnpacker newUnpacker(byte[] bytes) {
+        return MessagePack.newDefaultUnpacker(bytes);
+    }
+
+    /**
+     * Writes a value to a packer.
+     *
+     * @param packer where to write
+     * @param value  a value of the value model, best in normal form, possibly {@code null}
+     * @throws IOException              if the packer fails to write
+     * @throws IllegalArgumentException if the value is outside the value model
+     */
+    public static void pack(MessagePacker packer, Object value) throws IOException {
+        pack(packer, value, 0);
+    }
+
+    private static void pack(MessagePacker packer, Object value, int depth) throws IOException {
+        if (value == null) {
+            packer.packNil();
+        } else if (value instanceof String) {
+            packer.packString(Values.checkUnicode((String) value, "string"));
+        } else if (value instanceof Long || value instanceof Integer || value instanceof Short
+                || value instanceof Byte) {
+            packer.packLong(((Number) value).longValue());
+        } else if (value instanceof Double || value instanceof Float) {
+            packer.packDouble(((Number) value).doubleValue());
+        } else if (value instanceof Boolean) {
+            packer.packBoolean((Boolean) value);
+        } else if (value instanceof byte[]) {
+            byte[] bytes = (byte[]) value;
+            packer.packBinaryHeader(bytes.length);
+            packer.writePayload(bytes);
+        } else if (value instanceof BigInteger) {
+            Object normal = Values.normalizeInteger((BigInteger) value);
+            if (normal instanceof Long) {
+                packer.packLong((Long) normal);
+            } else {
+                byte[] payload = ((BigInteger) value).toByteArray();
+                packer.packExtensionTypeHeader(BIG_INTEGER_EXT_TYPE, payload.length);
+                packer.writePayload(payload);
+            }
+        } else if (value instanceof List<?>) {
+            checkDepth(depth);
+            List<?> list = (List<?>) value;
+            packer.packArrayHeader(list.size());
+            for (Object element : list) {
+                pack(packer, element, depth + 1);
+            }
+        } else if (value instanceof Map<?, ?>) {
+            checkDepth(depth);
+            Map<?, ?> map = (Map<?, ?>) value;
+            packer.packMapHeader(map.size());
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                Object key = entry.getKey();
+                if (key instanceof List<?> || key instanceof Map<?, ?> || key instanceof byte[]) {
+                    throw new IllegalArgumentException("map key of type " + Values.typeName(key)
+                            + "; map keys must be strings, integers, floats, booleans or null");
+                }
+                pack(packer, key, depth + 1);
+                pack(packer, entry.getValue(), depth + 1);
+            }
+        } else {
+            // Arrays and anything unusual: the normal form decides, and names what is unsupported.
+            Object normal = Values.normalize(value);
+            if (normal instanceof List<?>) {
+                pack(packer, normal, depth);
+            } else {
+                throw new IllegalArgumentException(value.getClass().getName() + " is not a storable value");
+            }
+        }
+    }
+
+    /**
+     * Reads one value from an unpacker over a byte array. Lengths declared in the data are checked against
+     * the bytes that remain before anything is allocated, so hostile input cannot claim gigabytes.
+     *
+     * @param unpacker    where to read, made by {@link #newUnpacker(byte[])}
+     * @param inputLength the length of the byte array the unpacker reads
+     * @return the value in normal form
+     * @throws IOException              if the unpacker fails to read or the data ends early
+     * @throws IllegalArgumentException if the data is not a value of the value model
+     */
+    public static Object unpack(MessageUnpacker unpacker, int inputLength) throws IOException {
+        try {
+            return unpack(unpacker, inputLength, 0);
+        } catch (MessagePackException e) {
+            throw new IllegalArgumentException("malformed msgpack: " + e.getMessage(), e);
+        }
+    }
+
+    private static int checkLength(MessageUnpacker unpacker, int inputLength, long declared, String what) {
+        long remaining = inputLength - unpacker.getTotalReadBytes();
+        if (declared < 0 || declared > remaining) {
+            throw new IllegalArgumentException("malformed msgpack: " + what + " declares " + declared
+                    + " bytes or items but only " + remaining + " bytes remain");
+        }
+        return (int) declared;
+    }
+
+    private static Object unpack(MessageUnpacker unpacker, int inputLength, int depth) throws IOException {
+        MessageFormat format = unpacker.getNextFormat();
+        ValueType type = format.getValueType();
+        switch (type) {
+            case NIL:
+                unpacker.unpackNil();
+                return null;
+            case BOOLEAN:
+                return unpacker.unpackBoolean();
+            case INTEGER:
+                if (format == MessageFormat.UINT64) {
+                    return Values.normalizeInteger(unpacker.unpackBigInteger());
+                }
+                return unpacker.unpackLong();
+            case FLOAT:
+                return unpacker.unpackDouble();
+            case STRING: {
+                int length = checkLength(unpacker, inputLength, unpacker.unpackRawStringHeader(), "a string");
+                ByteBuffer utf8 = ByteBuffer.wrap(unpacker.readPayload(length));
+                try {
+                    return StandardCharsets.UTF_8.newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(utf8).toString();
+                } catch (CharacterCodingException e) {
+                    throw new IllegalArgumentException("malformed msgpack: a string is not valid UTF-8", e);
+                }
+            }
+            case BINARY: {
+                int length = checkLength(unpacker, inputLength, unpacker.unpackBinaryHeader(), "a binary");
+                return unpacker.readPayload(length);
+            }
+            case ARRAY: {
+                checkDepth(depth);
+                int size = checkLength(unpacker, inputLength, unpacker.unpackArrayHeader(), "an array");
+                List<Object> list = new ArrayList<>(size);
+                for (int i = 0; i < size; i++) {
+                    list.add(unpack(unpacker, inputLength, depth + 1));
+                }
+                return Collections.unmodifiableList(list);
+            }
+            case MAP: {
+                checkDepth(depth);
+                int size = checkLength(unpacker, inputLength, 2L * unpacker.unpackMapHeader(), "a map") / 2;
+                Map<Object, Object> map = new LinkedHashMap<>(size * 4 / 3 + 1);
+                for (int i = 0; i < size; i++) {
+                    Object key = unpack(unpacker, inputLength, depth + 1);
+                    if (key instanceof List<?> || key instanceof Map<?, ?> || key instanceof byte[]) {
+                        throw new IllegalArgumentException("map key of type " + Values.typeName(key)
+                                + "; map keys must be strings, integers, floats, booleans or null");
+                    }
+                    if (map.containsKey(key)) {
+                        throw new IllegalArgumentException("map has the key " + key + " twice");
+                    }
+                    map.put(key, unpack(unpacker, inputLength, depth + 1));
+                }
+                return Collections.unmodifiableMap(map);
+            }
+            case EXTENSION: {
+                var header = unpacker.unpackExtensionTypeHeader();
+                if (header.getType() != BIG_INTEGER_EXT_TYPE) {
+                    throw new IllegalArgumentException("msgpack ext type " + header.getType()
+                            + " is not part of the value model (only ext type " + BIG_INTEGER_EXT_TYPE
+                            + ", a big integer, is)");
+                }
+                int length = checkLength(unpacker, inputLength, header.getLength(), "a big integer");
+                if (length == 0) {
+                    throw new IllegalArgumentException("malformed msgpack: a big integer ext with no bytes");
+                }
+                return Values.normalizeInteger(new BigInteger(unpacker.readPayload(length)));
+            }
+            default:
+                throw new IllegalArgumentException("msgpack format " + format + " is not part of the value model");
+        }
+    }
+
+    private static void checkDepth(int depth) {
+        if (depth >= Values.MAX_DEPTH) {
+            throw new IllegalArgumentException("lists and maps nest deeper than " + Values.MAX_DEPTH + " levels");
+        }
+    }
+}
