@@ -1,9 +1,11 @@
-package io.statestore.value;
+package io.statestore.tck;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.statestore.value.ValueCodec;
+import io.statestore.value.Values;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Random;
