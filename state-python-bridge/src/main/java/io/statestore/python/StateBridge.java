@@ -357,6 +357,11 @@ public final class StateBridge implements AutoCloseable {
         }
     }
 
+    /** The number of requests that failed in a way the protocol does not name; for tests and diagnostics. */
+    long unexpectedFailures() {
+        return unexpectedFailures.get();
+    }
+
     Logger logger() {
         return LOGGER;
     }
