@@ -517,4 +517,3 @@ class Pipeline:
     def cas(self, key: str, expected: Any, update: Any) -> "Pipeline":
         """Queues a compare-and-set (result: bool)."""
         return self._queue("cas", (key, expected, update))
-
