@@ -15,7 +15,7 @@ import msgpack
 
 from .errors import InvalidArgumentError, ProtocolError
 
-__all__ = ["BIG_INTEGER_EXT_TYPE", "new_packer", "unpack", "describe_unsupported"]
+__all__ = ["BIG_INTEGER_EXT_TYPE", "new_packer", "unpack", "ext_hook", "describe_unsupported"]
 
 #: The msgpack ext type that carries an integer outside the int64/uint64 range.
 BIG_INTEGER_EXT_TYPE = 1
@@ -45,7 +45,8 @@ def _default(obj: Any) -> Any:
     raise InvalidArgumentError(describe_unsupported(obj))
 
 
-def _ext_hook(code: int, data: bytes) -> Any:
+def ext_hook(code: int, data: bytes) -> Any:
+    """Decodes msgpack ext types: type 1 is a big integer; any other is a protocol error."""
     if code == BIG_INTEGER_EXT_TYPE and data:
         return int.from_bytes(data, "big", signed=True)
     raise ProtocolError(f"the server sent msgpack ext type {code}, which is not part of the value model")
@@ -58,4 +59,4 @@ def new_packer() -> msgpack.Packer:
 
 def unpack(data: Any) -> Any:
     """Decodes one msgpack value (bytes or any buffer) of the value model."""
-    return msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=_ext_hook)
+    return msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=ext_hook)
