@@ -288,7 +288,15 @@ public final class StateBridge implements AutoCloseable {
                 connection.close("no hello within " + options.handshakeTimeout().toMillis() + " ms");
             }
         }, options.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        thread.start();
+        try {
+            thread.start();
+        } catch (OutOfMemoryError e) {
+            // No thread to be had (a process limit): refuse this client, keep serving the others.
+            LOGGER.log(Level.WARNING, "statestore bridge: cannot start a thread for a new connection: " + e);
+            connection.close("no thread");
+            connectionClosed(connection, "no thread");
+            return;
+        }
         if (closed) {
             connection.close("bridge closed");
         }
