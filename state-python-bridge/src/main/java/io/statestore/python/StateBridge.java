@@ -206,13 +206,15 @@ public final class StateBridge implements AutoCloseable {
             throw new IllegalArgumentException("cannot serve on " + target
                     + ": the path exists and is not a socket; choose another path or remove it");
         }
-        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(target))) {
-            throw new IllegalArgumentException("cannot serve on " + target
-                    + ": another server is listening there; stop it or choose another path");
+        try {
+            SocketChannel.open(UnixDomainSocketAddress.of(target)).close();
         } catch (ConnectException e) {
             // Nobody listens: a socket file left by a server that died. Replace it.
             Files.deleteIfExists(target);
+            return;
         }
+        throw new IllegalArgumentException("cannot serve on " + target
+                + ": another server is listening there; stop it or choose another path");
     }
 
     private static void setPermissions(Path path, String permissions) throws IOException {
