@@ -17,7 +17,8 @@ What it measures, in one run on one machine (read the ratios, not the absolute f
   i.e. the least a request over this socket can cost from Python.
 
 Cases: get, set and incr one at a time on one connection; pipelined batches of 100; and 4
-processes in parallel (each with its own connection). Each measurement runs ``--seconds`` and
+processes in parallel (each with its own connection). After a warm-up of every case (the JVM
+compiles the server's hot paths in its first seconds), each measurement runs ``--seconds`` and
 the best of ``--rounds`` interleaved rounds is kept.
 
 Needs: Java 17+, ``state-python-bridge/target/statestore.jar`` (``./mvnw -q -pl
@@ -461,7 +462,7 @@ def main() -> int:
     parser.add_argument("--jar", type=Path, default=ROOT / "state-python-bridge" / "target" / "statestore.jar")
     parser.add_argument("--echo-jar", type=Path, default=ROOT / "benchmarks" / "target" / "benchmarks.jar")
     parser.add_argument("--seconds", type=float, default=1.0, help="length of one measurement")
-    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; the best is kept")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best is kept")
     args = parser.parse_args()
 
     missing = []
@@ -500,6 +501,14 @@ def main() -> int:
         case_names = list(systems[0].cases())
         best: Dict[Tuple[str, str], Optional[float]] = {}
         echo_best: Optional[float] = None
+        # The JVM compiles the server's hot paths during the first seconds: warm every case first.
+        print("warming up ...", file=sys.stderr, flush=True)
+        if echo_sock is not None:
+            echo_rate(echo_sock, args.seconds / 2)
+        for case in case_names:
+            for system in systems:
+                if not case.startswith(f"{PROCESSES} processes"):
+                    system.cases()[case](args.seconds / 2)
         for round_number in range(args.rounds):
             print(f"round {round_number + 1}/{args.rounds} ...", file=sys.stderr, flush=True)
             if echo_sock is not None:
