@@ -36,6 +36,7 @@ final class BridgeConnection implements Runnable {
 
     private static final int READ_BUFFER_BYTES = 64 * 1024;
     private static final int FLUSH_THRESHOLD_BYTES = 64 * 1024;
+    private static final long LINGER_MILLIS = 1000;
 
     private final StateBridge bridge;
     private final SocketChannel channel;
@@ -105,13 +106,13 @@ final class BridgeConnection implements Runnable {
                     out.error(null, ErrorCode.FRAME_TOO_LARGE, "frame of " + length + " bytes is over the limit of "
                             + limit + (authenticated ? " bytes" : " bytes before a successful hello")
                             + "; closing the connection");
-                    out.flushTo(channel);
                     closeReason = "frame of " + length + " bytes over the limit";
+                    closeAfterReply();
                     return;
                 }
                 byte[] frame = readFrame((int) length);
                 if (!handle(frame)) {
-                    out.flushTo(channel);
+                    closeAfterReply();
                     return;
                 }
             }
@@ -119,6 +120,21 @@ final class BridgeConnection implements Runnable {
                 out.flushTo(channel);
                 out.trim();
             }
+        }
+    }
+
+    /**
+     * Sends the pending replies, then half-closes and drains what the peer still sends for a moment before
+     * closing: closing a socket with unread input makes the kernel reset the connection, which could destroy
+     * the final error reply before the peer reads it.
+     */
+    private void closeAfterReply() throws IOException {
+        out.flushTo(channel);
+        channel.shutdownOutput();
+        bridge.closeLater(this, LINGER_MILLIS);
+        ByteBuffer sink = ByteBuffer.allocate(8 * 1024);
+        while (channel.read(sink) >= 0) {
+            sink.clear();
         }
     }
 

@@ -296,17 +296,37 @@ public final class StateBridge implements AutoCloseable {
     }
 
     private void refuseBusy(SocketChannel client) {
-        try (client) {
+        try {
             FrameOutput out = new FrameOutput();
             out.error(null, ErrorCode.SERVER_BUSY, "server busy: " + options.maxConnections()
                     + " connections are open, the limit; retry later, close idle connections, or raise the limit"
                     + " (--max-connections)");
             out.flushTo(client);
-        } catch (IOException ignored) {
-            // The refused client went away first; nothing to tell it.
+            client.shutdownOutput();
+            // Closed a moment later: closing at once, with the client's hello unread, would reset the
+            // connection and could destroy the reply before the client reads it.
+            watchdog.schedule(() -> closeQuietly(client), 500, TimeUnit.MILLISECONDS);
+        } catch (IOException | java.util.concurrent.RejectedExecutionException e) {
+            closeQuietly(client);
         }
         LOGGER.log(Level.DEBUG, "statestore bridge: refused a connection, at the limit of "
                 + options.maxConnections());
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // Nothing left to release.
+        }
+    }
+
+    void closeLater(BridgeConnection connection, long millis) {
+        try {
+            watchdog.schedule(() -> connection.close("closed after a final reply"), millis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            connection.close("bridge closed");
+        }
     }
 
     void authenticated(BridgeConnection connection) {
@@ -335,6 +355,11 @@ public final class StateBridge implements AutoCloseable {
             LOGGER.log(Level.WARNING, "statestore bridge: " + count + " unexpected store failures so far; latest in"
                     + " op \"" + op + "\": " + e);
         }
+    }
+
+    /** The number of requests that failed in a way the protocol does not name; for tests and diagnostics. */
+    long unexpectedFailures() {
+        return unexpectedFailures.get();
     }
 
     Logger logger() {
@@ -445,7 +470,8 @@ public final class StateBridge implements AutoCloseable {
                 }
             }
         }
-        watchdog.shutdownNow();
+        // Pending tasks close sockets (refused or lingering ones): run them now rather than drop them.
+        watchdog.shutdownNow().forEach(Runnable::run);
         try {
             if (socketFile != null) {
                 Files.deleteIfExists(socketFile);
