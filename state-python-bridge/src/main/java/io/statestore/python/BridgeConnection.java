@@ -107,6 +107,7 @@ final class BridgeConnection implements Runnable {
                             + limit + (authenticated ? " bytes" : " bytes before a successful hello")
                             + "; closing the connection");
                     closeReason = "frame of " + length + " bytes over the limit";
+                    bridge.problem("connection closed, frame too large", length + " bytes, limit " + limit);
                     closeAfterReply();
                     return;
                 }
@@ -274,6 +275,7 @@ final class BridgeConnection implements Runnable {
     private boolean unauthorized(Object id, String message) throws IOException {
         out.error(id, ErrorCode.UNAUTHORIZED, message + "; closing the connection");
         closeReason = "unauthorized: " + message;
+        bridge.problem("connection refused, unauthorized", message);
         return false;
     }
 
@@ -295,9 +297,11 @@ final class BridgeConnection implements Runnable {
             }
         }
         if (chosen < 0) {
-            out.error(id, ErrorCode.UNSUPPORTED_VERSION, "no common protocol version: the client offers "
-                    + versions + ", this server speaks " + VERSIONS + "; closing the connection");
-            closeReason = "unsupported versions " + versions;
+            String offered = RequestHandler.excerpt(String.valueOf(versions));
+            out.error(id, ErrorCode.UNSUPPORTED_VERSION, "no common protocol version: the client offers " + offered
+                    + ", this server speaks " + VERSIONS + "; closing the connection");
+            closeReason = "unsupported versions " + offered;
+            bridge.problem("connection refused, no common protocol version", "client offered " + offered);
             return false;
         }
         authenticated = true;

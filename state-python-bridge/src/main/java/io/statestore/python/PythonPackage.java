@@ -50,7 +50,9 @@ final class PythonPackage {
 
     private static Path extract() throws IOException {
         Path target = Files.createTempDirectory("statestore-python-");
-        target.toFile().deleteOnExit();
+        // A hook rather than deleteOnExit: Python may add __pycache__ directories that deleteOnExit would not
+        // know of, and a non-empty directory would stay behind.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(target), "statestore-python-cleanup"));
         Path codeLocation = codeLocation();
         if (Files.isDirectory(codeLocation)) {
             copyTree(codeLocation.resolve(RESOURCE_ROOT), target);
@@ -75,6 +77,14 @@ final class PythonPackage {
         }
     }
 
+    private static void deleteTree(Path root) {
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // Best effort at exit; the temporary directory is the system's to clean otherwise.
+        }
+    }
+
     private static void copyTree(Path root, Path target) throws IOException {
         if (!Files.isDirectory(root)) {
             throw new IOException("the Python package is missing from " + root.toUri()
@@ -90,8 +100,6 @@ final class PythonPackage {
                 continue;
             }
             Path destination = target.resolve(relative.replace(source.getFileSystem().getSeparator(), "/"));
-            // Registered before its children, so deleteOnExit removes children first.
-            destination.toFile().deleteOnExit();
             if (Files.isDirectory(source)) {
                 Files.createDirectories(destination);
             } else {

@@ -77,6 +77,7 @@ public final class StateBridge implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong connectionNumbers = new AtomicLong();
     private final AtomicLong unexpectedFailures = new AtomicLong();
+    private final Map<String, AtomicLong> problems = new ConcurrentHashMap<>();
     private final ScheduledThreadPoolExecutor watchdog;
     private volatile boolean closed;
     private Path privateDirectory;
@@ -282,10 +283,20 @@ public final class StateBridge implements AutoCloseable {
         threads.put(connection, thread);
         handshakeDeadlines.put(connection, watchdog.schedule(() -> {
             if (!connection.authenticated()) {
+                problem("connection closed without hello", "no hello within " + options.handshakeTimeout().toMillis()
+                        + " ms");
                 connection.close("no hello within " + options.handshakeTimeout().toMillis() + " ms");
             }
         }, options.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        thread.start();
+        try {
+            thread.start();
+        } catch (OutOfMemoryError e) {
+            // No thread to be had (a process limit): refuse this client, keep serving the others.
+            LOGGER.log(Level.WARNING, "statestore bridge: cannot start a thread for a new connection: " + e);
+            connection.close("no thread");
+            connectionClosed(connection, "no thread");
+            return;
+        }
         if (closed) {
             connection.close("bridge closed");
         }
@@ -309,8 +320,7 @@ public final class StateBridge implements AutoCloseable {
         } catch (IOException | java.util.concurrent.RejectedExecutionException e) {
             closeQuietly(client);
         }
-        LOGGER.log(Level.DEBUG, "statestore bridge: refused a connection, at the limit of "
-                + options.maxConnections());
+        problem("connection refused, server busy", "at the limit of " + options.maxConnections() + " connections");
     }
 
     private static void closeQuietly(SocketChannel channel) {
@@ -354,6 +364,18 @@ public final class StateBridge implements AutoCloseable {
         } else if (Long.bitCount(count) == 1) {
             LOGGER.log(Level.WARNING, "statestore bridge: " + count + " unexpected store failures so far; latest in"
                     + " op \"" + op + "\": " + e);
+        }
+    }
+
+    /**
+     * Logs a client problem (a refused token, a frame too large, a silent connection) compactly: the first of
+     * each kind, then only at counts 2, 4, 8, ..., so a misbehaving client cannot flood the log.
+     */
+    void problem(String kind, String detail) {
+        long count = problems.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+        if (Long.bitCount(count) == 1) {
+            LOGGER.log(Level.INFO, "statestore bridge: " + kind + " (" + count + (count == 1 ? " time" : " times")
+                    + " so far): " + detail);
         }
     }
 

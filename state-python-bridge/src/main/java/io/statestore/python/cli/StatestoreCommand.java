@@ -38,6 +38,11 @@ public final class StatestoreCommand implements Runnable {
      * @param args the arguments
      */
     public static void main(String[] args) {
+        // One line per log record on stderr (the JDK's default takes two), unless the user configured logging.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null
+                && System.getProperty("java.util.logging.config.file") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT %4$s %5$s%6$s%n");
+        }
         System.exit(execute(args));
     }
 

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -250,6 +251,34 @@ class StatestoreCommandTest {
             process.destroy();
             assertTrue(process.waitFor(30, TimeUnit.SECONDS), "serve stops on SIGTERM");
             assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "the socket file is removed");
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    @DisplayName("serve with neither --unix nor --tcp serves a 0600 socket in a private 0700 directory, with --token not printed")
+    void serveDefaultSocket() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                StatestoreCommand.class.getName(), "serve", "--store", "memory:", "--token", "given-token")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            String addressLine = lines.readLine();
+            assertEquals("ready", lines.readLine(), "no token line when the token was given");
+            assertTrue(addressLine.startsWith("STATESTORE_ADDRESS=unix:"), addressLine);
+            Path socket = BridgeAddress.parse(addressLine.substring(19)).unixPath();
+            assertEquals("rw-------", PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)));
+            assertEquals("rwx------", PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(socket.getParent())));
+            try (BridgeClient client = BridgeClient.connect(BridgeAddress.unix(socket), "given-token")) {
+                client.ping();
+            }
+            process.destroy();
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS), "serve stops on SIGTERM");
+            assertFalse(Files.exists(socket.getParent()), "the private directory is removed");
         } finally {
             process.destroyForcibly();
         }
