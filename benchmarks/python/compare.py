@@ -17,7 +17,8 @@ What it measures, in one run on one machine (read the ratios, not the absolute f
   i.e. the least a request over this socket can cost from Python.
 
 Cases: get, set and incr one at a time on one connection; pipelined batches of 100; and 4
-processes in parallel (each with its own connection). Each measurement runs ``--seconds`` and
+processes in parallel (each with its own connection). After a warm-up of every case (the JVM
+compiles the server's hot paths in its first seconds), each measurement runs ``--seconds`` and
 the best of ``--rounds`` interleaved rounds is kept.
 
 Needs: Java 17+, ``state-python-bridge/target/statestore.jar`` (``./mvnw -q -pl
@@ -62,6 +63,7 @@ VALUE = "value-0123456789"
 BATCH = 100
 PROCESSES = 4
 READY_TIMEOUT = 60.0
+ECHO_SERVER = "io.statestore.benchmarks.bridge.EchoServer"
 
 Op = Callable[[], None]
 
@@ -153,10 +155,19 @@ def start_bridge(started: Started, jar: Path) -> Tuple[str, str]:
 
 def start_echo(started: Started, jar: Path) -> Path:
     sock = started.workdir / "echo.sock"
-    process = started.popen(["java", "-cp", str(jar), "io.statestore.benchmarks.bridge.EchoServer",
-                             f"unix:{sock}"])
-    wait_for_socket(sock, process, "echo server")
+    process = started.popen(["java", "-cp", str(jar), ECHO_SERVER, f"unix:{sock}"])
+    read_until_ready(process, "echo server")
     return sock
+
+
+def echo_class_path(requested: Optional[Path]) -> Optional[Path]:
+    """The benchmarks jar, or the module's compiled classes when the jar was not built."""
+    candidates = [requested] if requested else [ROOT / "benchmarks" / "target" / "benchmarks.jar",
+                                                ROOT / "benchmarks" / "target" / "classes"]
+    for candidate in candidates:
+        if candidate.is_file() or (candidate / ECHO_SERVER.replace(".", "/")).with_suffix(".class").is_file():
+            return candidate
+    return None
 
 
 def start_redis(started: Started) -> Path:
@@ -459,9 +470,11 @@ def ratio(a: Optional[float], b: Optional[float]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jar", type=Path, default=ROOT / "state-python-bridge" / "target" / "statestore.jar")
-    parser.add_argument("--echo-jar", type=Path, default=ROOT / "benchmarks" / "target" / "benchmarks.jar")
+    parser.add_argument("--echo-jar", type=Path, default=None,
+                        help="class path of the echo server (default: benchmarks/target/benchmarks.jar, "
+                             "else benchmarks/target/classes)")
     parser.add_argument("--seconds", type=float, default=1.0, help="length of one measurement")
-    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; the best is kept")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best is kept")
     args = parser.parse_args()
 
     missing = []
@@ -480,8 +493,9 @@ def main() -> int:
             redis_reason = "the redis package is not installed (pip install redis)"
     if redis_reason:
         missing.append(f"Redis column left out: {redis_reason}")
-    if not args.echo_jar.is_file():
-        missing.append(f"echo reference left out: no {args.echo_jar} "
+    echo_jar = echo_class_path(args.echo_jar)
+    if echo_jar is None:
+        missing.append(f"echo reference left out: no {ECHO_SERVER} in {args.echo_jar or 'benchmarks/target'} "
                        f"(build: ./mvnw -q -pl benchmarks -am package -DskipTests)")
     for line in missing:
         print("missing: " + line, file=sys.stderr)
@@ -495,11 +509,19 @@ def main() -> int:
             systems.append(RedisSystem(start_redis(started)))
             started.cleanups.append(systems[-1].close)
         systems.append(ManagerSystem(started))
-        echo_sock = start_echo(started, args.echo_jar) if args.echo_jar.is_file() else None
+        echo_sock = start_echo(started, echo_jar) if echo_jar is not None else None
 
         case_names = list(systems[0].cases())
         best: Dict[Tuple[str, str], Optional[float]] = {}
         echo_best: Optional[float] = None
+        # The JVM compiles the server's hot paths during the first seconds: warm every case first.
+        print("warming up ...", file=sys.stderr, flush=True)
+        if echo_sock is not None:
+            echo_rate(echo_sock, args.seconds / 2)
+        for case in case_names:
+            for system in systems:
+                if not case.startswith(f"{PROCESSES} processes"):
+                    system.cases()[case](args.seconds / 2)
         for round_number in range(args.rounds):
             print(f"round {round_number + 1}/{args.rounds} ...", file=sys.stderr, flush=True)
             if echo_sock is not None:

@@ -22,11 +22,26 @@ import statestore
 from statestore import Client
 
 #: Every backend the suite runs against: a store URI where ``{dir}`` becomes a fresh temp directory.
-#: Each entry runs the whole suite.
+#: Each entry runs the whole suite. MapDB commits in groups here: what is under test is the bridge
+#: and the client on top of the backend (the mapdb module proves crash safety itself), and a commit
+#: per write would make the 40,000-increment cases take minutes on a small machine.
 STORE_URIS: List[str] = [
     "memory:",
-    "mapdb:{dir}/state.db",
+    "mapdb:{dir}/state.db?durability=group",
 ]
+
+_SOURCES = Path(__file__).resolve().parents[4]
+
+
+def _in_build(store_uri: str) -> bool:
+    # A backend runs here as soon as its module's sources are part of the build; from then on a
+    # bridge that cannot open it fails the suite (nothing is skipped).
+    scheme = store_uri.split(":", 1)[0]
+    return scheme == "memory" or (_SOURCES / f"state-{scheme}" / "src" / "main" / "java" / "io"
+                                  / "statestore" / scheme).is_dir()
+
+
+STORE_URIS = [uri for uri in STORE_URIS if _in_build(uri)]
 
 READY_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 15.0

@@ -177,3 +177,31 @@ def test_frame_above_the_limit_is_a_protocol_error_and_the_client_reconnects(pri
         connected.set("small", b"x" * 100)
         assert connected.get("small") == b"x" * 100
         assert connected.get("big") is None
+
+
+def test_frame_far_above_the_limit_still_reports_frame_too_large(private_bridge) -> None:
+    # The server answers after the length prefix and closes while the client is still writing.
+    running = private_bridge(tcp=False, extra_args=["--max-frame", "4096"])
+    with running.client() as connected:
+        with pytest.raises(ProtocolError, match="4096") as raised:
+            connected.set("big", b"x" * 4_000_000)
+        assert raised.value.code == 8
+        assert connected.get("big") is None
+
+
+def test_unknown_op_is_a_protocol_error_and_the_connection_carries_on(client: Client) -> None:
+    with pytest.raises(ProtocolError, match="frobnicate") as raised:
+        client._call("frobnicate", 1)
+    assert raised.value.code == 4
+    client.set("k", 1)
+    assert client.get("k") == 1
+
+
+def test_connection_limit_is_reported_as_server_busy(private_bridge) -> None:
+    running = private_bridge(tcp=False, extra_args=["--max-connections", "1"])
+    with running.client() as first:
+        for _ in range(3):
+            with pytest.raises(StateStoreError, match="busy") as raised:
+                running.client()
+            assert raised.value.code == 10
+        first.ping()

@@ -47,6 +47,8 @@ _INITIAL_BUFFER = 64 * 1024
 # A pipeline flushes its queued requests at this size and reads their replies before queuing
 # more, so that neither side can block writing while the other blocks writing too.
 _PIPELINE_CHUNK = 64 * 1024
+# How long to wait for the explanation of a server that closed the connection on us.
+_REFUSAL_WAIT_SECONDS = 1.0
 # The server closes the connection after these errors.
 _CLOSING_CODES = frozenset({2, 3, 8, 10})
 
@@ -240,7 +242,12 @@ class Client:
         except BaseException as error:
             # Whatever happened mid-request (lost connection, timeout, KeyboardInterrupt), the
             # stream may hold a reply nobody will read: never reuse it.
+            refusal = None
+            if isinstance(error, OSError) and not isinstance(error, socket.timeout):
+                refusal = self._waiting_refusal()
             self._drop()
+            if refusal is not None:
+                raise refusal from None
             if isinstance(error, OSError):
                 raise ConnectionLostError(f"connection to {self.address} lost during {op!r}: "
                                           f"{error}") from error
@@ -248,6 +255,19 @@ class Client:
         if reply[1] == 0 and reply[0] == request_id:
             return reply[2]
         raise self._reply_error(reply, request_id, op)
+
+    def _waiting_refusal(self) -> Optional[StateStoreError]:
+        """After a failed write: the error reply a server sent before closing (too many connections,
+        a frame too large), if one is waiting to be read."""
+        try:
+            self._sock.settimeout(_REFUSAL_WAIT_SECONDS)
+            reply = self._read_reply()
+            code = reply[1]
+            if code:
+                return error_for_code(code, reply[2])
+        except Exception:  # nothing readable: the write error stands
+            pass
+        return None
 
     def _reply_error(self, reply: Any, request_id: int, op: str) -> StateStoreError:
         try:
