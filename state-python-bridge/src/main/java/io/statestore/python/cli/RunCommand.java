@@ -82,7 +82,12 @@ final class RunCommand implements Callable<Integer> {
                         }
                     });
             PythonWorkers running = builder.start();
-            Thread stopOnSignal = new Thread(running::close, "statestore-run-shutdown");
+            // On SIGTERM or Ctrl-C: stop the workers, then the bridge, then close the store cleanly.
+            Thread stopOnSignal = new Thread(() -> {
+                running.close();
+                bridge.close();
+                opened.close();
+            }, "statestore-run-shutdown");
             Runtime.getRuntime().addShutdownHook(stopOnSignal);
             try {
                 Duration limit = timeout == null ? Duration.ofDays(365 * 100L)
