@@ -448,7 +448,10 @@ class Pipeline:
 
     def _queue(self, op: str, args: Tuple[Any, ...], default: Any = None) -> "Pipeline":
         request_id = next(self._client._ids)
-        self._frames += self._client._encode([request_id, op, *args])
+        frame = self._client._encode([request_id, op, *args])
+        if self._frames and len(self._frames) + len(frame) > _PIPELINE_CHUNK:
+            self._flush()  # a large request goes alone, after the replies to what came before
+        self._frames += frame
         self._pending.append((request_id, op, default))
         if len(self._frames) >= _PIPELINE_CHUNK:
             self._flush()
