@@ -58,6 +58,9 @@ _clients_lock = threading.Lock()
 
 
 def _forget_inherited_connections() -> None:
+    global _clients_lock
+    # Another thread of the parent may have held the lock at the fork; that thread does not exist here.
+    _clients_lock = threading.Lock()
     for client in list(_clients):
         client._abandon()
 
