@@ -24,7 +24,7 @@ final class FrameOutput extends OutputStream {
         int start = begin();
         try {
             packer.packArrayHeader(3);
-            ValueCodec.pack(packer, id);
+            packId(id);
             packer.packInt(0);
             ValueCodec.pack(packer, result);
             end(start);
@@ -38,10 +38,20 @@ final class FrameOutput extends OutputStream {
     void error(Object id, ErrorCode code, String message) throws IOException {
         int start = begin();
         packer.packArrayHeader(3);
-        ValueCodec.pack(packer, id);
+        packId(id);
         packer.packInt(code.code());
         packer.packString(message == null ? code.name() : message);
         end(start);
+    }
+
+    /** Echoes an id as it came: a uint64 above the long range stays a msgpack uint64. */
+    private void packId(Object id) throws IOException {
+        if (id instanceof java.math.BigInteger && ((java.math.BigInteger) id).signum() > 0
+                && ((java.math.BigInteger) id).bitLength() <= 64) {
+            packer.packBigInteger((java.math.BigInteger) id);
+        } else {
+            ValueCodec.pack(packer, id);
+        }
     }
 
     int size() {

@@ -78,6 +78,7 @@ public final class StateBridge implements AutoCloseable {
     private final AtomicLong connectionNumbers = new AtomicLong();
     private final AtomicLong unexpectedFailures = new AtomicLong();
     private final Map<String, AtomicLong> problems = new ConcurrentHashMap<>();
+    /** Closes connections that miss the handshake deadline, and lingering ones after a final reply. */
     private final ScheduledThreadPoolExecutor watchdog;
     private volatile boolean closed;
     private Path privateDirectory;
@@ -100,7 +101,7 @@ public final class StateBridge implements AutoCloseable {
         this.token = options.token().getBytes(StandardCharsets.UTF_8);
         this.handler = new RequestHandler(store);
         this.watchdog = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = new Thread(runnable, "statestore-bridge-handshake-watchdog");
+            Thread thread = new Thread(runnable, "statestore-bridge-timer");
             thread.setDaemon(true);
             return thread;
         });
@@ -206,13 +207,15 @@ public final class StateBridge implements AutoCloseable {
             throw new IllegalArgumentException("cannot serve on " + target
                     + ": the path exists and is not a socket; choose another path or remove it");
         }
-        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(target))) {
-            throw new IllegalArgumentException("cannot serve on " + target
-                    + ": another server is listening there; stop it or choose another path");
+        try {
+            SocketChannel.open(UnixDomainSocketAddress.of(target)).close();
         } catch (ConnectException e) {
             // Nobody listens: a socket file left by a server that died. Replace it.
             Files.deleteIfExists(target);
+            return;
         }
+        throw new IllegalArgumentException("cannot serve on " + target
+                + ": another server is listening there; stop it or choose another path");
     }
 
     private static void setPermissions(Path path, String permissions) throws IOException {
@@ -281,15 +284,20 @@ public final class StateBridge implements AutoCloseable {
         Thread thread = new Thread(connection, "statestore-bridge-connection-" + connectionNumbers.incrementAndGet());
         thread.setDaemon(true);
         threads.put(connection, thread);
-        handshakeDeadlines.put(connection, watchdog.schedule(() -> {
-            if (!connection.authenticated()) {
-                problem("connection closed without hello", "no hello within " + options.handshakeTimeout().toMillis()
-                        + " ms");
-                connection.close("no hello within " + options.handshakeTimeout().toMillis() + " ms");
-            }
-        }, options.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS));
         try {
+            handshakeDeadlines.put(connection, watchdog.schedule(() -> {
+                if (!connection.authenticated()) {
+                    problem("connection closed without hello", "no hello within "
+                            + options.handshakeTimeout().toMillis() + " ms");
+                    connection.close("no hello within " + options.handshakeTimeout().toMillis() + " ms");
+                }
+            }, options.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS));
             thread.start();
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The bridge is closing and its timer has stopped.
+            connection.close("bridge closed");
+            connectionClosed(connection, "bridge closed");
+            return;
         } catch (OutOfMemoryError e) {
             // No thread to be had (a process limit): refuse this client, keep serving the others.
             LOGGER.log(Level.WARNING, "statestore bridge: cannot start a thread for a new connection: " + e);

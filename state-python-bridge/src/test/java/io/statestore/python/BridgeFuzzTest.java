@@ -151,10 +151,10 @@ class BridgeFuzzTest {
                 client.store("after", "fuzz");
                 assertEquals("fuzz", client.fetch("after").orElseThrow());
                 assertEquals(1L, client.incr("after-counter", 1));
-                assertEquals(guarded.keySet(), new java.util.TreeSet<>(client.keys(GUARD_PREFIX)));
+                assertEquals(guarded.keySet(), new java.util.TreeSet<>(client.keys(GUARD_PREFIX)), "seed " + seed);
                 for (Map.Entry<String, Object> entry : guarded.entrySet()) {
                     assertTrue(Values.equal(Values.normalize(entry.getValue()), store.fetch(entry.getKey()).orElseThrow()),
-                            "guarded " + entry.getKey() + " unchanged");
+                            "guarded " + entry.getKey() + " unchanged (seed " + seed + ")");
                 }
             }
             assertEquals(0, bridge.unexpectedFailures(), "no request hit an unexpected server failure");

@@ -303,14 +303,16 @@ class BridgeSecurityTest {
     void socketFileMode() throws Exception {
         Path socket = directory.resolve("bridge.sock");
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)));
-        try (StateBridge privateBridge = StateBridge.start(store, BridgeOptions.defaults())) {
-            Path privateSocket = privateBridge.address().unixPath();
+        StateBridge privateBridge = StateBridge.start(store, BridgeOptions.defaults());
+        Path privateSocket = privateBridge.address().unixPath();
+        try {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(privateSocket)));
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(privateSocket.getParent())));
+        } finally {
             privateBridge.close();
-            assertFalse(Files.exists(privateSocket, LinkOption.NOFOLLOW_LINKS));
-            assertFalse(Files.exists(privateSocket.getParent()), "the private directory is removed too");
         }
+        assertFalse(Files.exists(privateSocket, LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(privateSocket.getParent()), "the private directory is removed too");
         assertEquals("value", store.fetch("kept").orElseThrow(), "closing a bridge does not close the store");
         try (java.util.stream.Stream<Path> left = Files.list(directory)) {
             assertEquals(List.of(socket), left.toList(), "no staging directory is left beside the socket");
@@ -343,11 +345,13 @@ class BridgeSecurityTest {
     @Test
     @DisplayName("close() closes open connections")
     void closeClosesConnections() throws Exception {
-        try (StateBridge closing = StateBridge.start(store, BridgeOptions.builder().tcpLoopback(0).build());
-             RawConnection connection = RawConnection.authenticated(closing, closing.address())) {
+        StateBridge closing = StateBridge.start(store, BridgeOptions.builder().tcpLoopback(0).build());
+        try (RawConnection connection = RawConnection.authenticated(closing, closing.address())) {
             closing.close();
             assertTrue(connection.closedByServer(CLOSE_WAIT));
             assertEquals(0, closing.connectionCount());
+        } finally {
+            closing.close();
         }
     }
 

@@ -60,6 +60,34 @@ class PipeliningTest {
 
     @ParameterizedTest
     @EnumSource(TestBridges.Transport.class)
+    @DisplayName("ids are echoed exactly, from negative int64 to uint64 above the long range")
+    void idsAreEchoed(TestBridges.Transport transport) throws Exception {
+        try (RawConnection connection = RawConnection.authenticated(bridge, TestBridges.address(bridge, transport))) {
+            java.math.BigInteger uint64Max = java.math.BigInteger.TWO.pow(64).subtract(java.math.BigInteger.ONE);
+            for (Object id : List.of(Long.MIN_VALUE, -1L, 0L, Long.MAX_VALUE, uint64Max)) {
+                byte[] request;
+                try (var packer = org.msgpack.core.MessagePack.newDefaultBufferPacker()) {
+                    packer.packArrayHeader(2);
+                    if (id instanceof java.math.BigInteger) {
+                        packer.packBigInteger((java.math.BigInteger) id);
+                    } else {
+                        packer.packLong((Long) id);
+                    }
+                    packer.packString("ping");
+                    request = packer.toByteArray();
+                }
+                connection.sendFrame(request);
+                byte[] reply = connection.readFrame(RawConnection.DEFAULT_TIMEOUT);
+                // The id's bytes in the reply are the id's bytes in the request: same msgpack format.
+                byte[] idBytes = java.util.Arrays.copyOfRange(request, 1, request.length - 5);
+                assertEquals(java.util.HexFormat.of().formatHex(idBytes),
+                        java.util.HexFormat.of().formatHex(java.util.Arrays.copyOfRange(reply, 1, 1 + idBytes.length)));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestBridges.Transport.class)
     @DisplayName("a writer that never waits and a reader on the same connection: 20,000 requests, large frames among them, all in order")
     void concurrentWriterAndReader(TestBridges.Transport transport) throws Exception {
         int count = 20_000;

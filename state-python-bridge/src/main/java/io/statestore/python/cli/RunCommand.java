@@ -81,27 +81,25 @@ final class RunCommand implements Callable<Integer> {
                             err.flush();
                         }
                     });
-            try (PythonWorkers running = builder.start()) {
-                Thread stopOnSignal = new Thread(running::close, "statestore-run-shutdown");
-                Runtime.getRuntime().addShutdownHook(stopOnSignal);
+            PythonWorkers running = builder.start();
+            Thread stopOnSignal = new Thread(running::close, "statestore-run-shutdown");
+            Runtime.getRuntime().addShutdownHook(stopOnSignal);
+            try {
+                Duration limit = timeout == null ? Duration.ofDays(365 * 100L)
+                        : Duration.ofMillis(Math.round(timeout * 1000));
+                if (!running.waitFor(limit)) {
+                    synchronized (err) {
+                        err.println("statestore run: workers still running after " + timeout + " s; stopping them");
+                        err.flush();
+                    }
+                    return TIMED_OUT;
+                }
+            } finally {
+                running.close();
                 try {
-                    Duration limit = timeout == null ? Duration.ofDays(365 * 100L)
-                            : Duration.ofMillis(Math.round(timeout * 1000));
-                    if (!running.waitFor(limit)) {
-                        synchronized (err) {
-                            err.println("statestore run: workers still running after " + timeout
-                                    + " s; stopping them");
-                            err.flush();
-                        }
-                        running.close();
-                        return TIMED_OUT;
-                    }
-                } finally {
-                    try {
-                        Runtime.getRuntime().removeShutdownHook(stopOnSignal);
-                    } catch (IllegalStateException shuttingDown) {
-                        // The hook is already running: it stops the workers.
-                    }
+                    Runtime.getRuntime().removeShutdownHook(stopOnSignal);
+                } catch (IllegalStateException shuttingDown) {
+                    // The hook is already running: it stops the workers.
                 }
             }
         }
