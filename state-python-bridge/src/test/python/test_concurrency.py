@@ -3,6 +3,7 @@
 import multiprocessing
 import os
 import threading
+import time
 from typing import List
 
 import statestore
@@ -117,3 +118,32 @@ def test_os_fork_child_opens_its_own_connection(worker_env) -> None:
     assert os.waitstatus_to_exitcode(status) == 0
     assert state_get("pid") == f"child {child}"
     assert statestore.default_client()._sock is parent_socket
+
+
+def test_a_finished_thread_gives_its_connection_back(private_bridge, monkeypatch) -> None:
+    running = private_bridge(tcp=False, extra_args=["--max-connections", "2"])
+    for name, value in running.env().items():
+        monkeypatch.setenv(name, value)
+    statestore.reset_default_client()
+    errors: List[BaseException] = []
+
+    def one_call() -> None:
+        # The server notices a closed connection a moment after the thread ended: retry while busy.
+        for _ in range(100):
+            try:
+                state_incr("threads one after another")
+                return
+            except statestore.StateStoreError as error:
+                if error.code != 10:
+                    errors.append(error)
+                    return
+                time.sleep(0.05)
+        errors.append(AssertionError("the bridge stayed busy: connections of finished threads leak"))
+
+    for _ in range(6):  # three times the connection limit
+        thread = threading.Thread(target=one_call)
+        thread.start()
+        thread.join(JOIN_TIMEOUT_SECONDS)
+    assert not errors
+    with running.client() as connected:
+        assert connected.get("threads one after another") == 6

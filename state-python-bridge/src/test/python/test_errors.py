@@ -1,6 +1,8 @@
 """Errors: each is an exception of the StateStoreError hierarchy carrying a message that names the
 problem, nothing stored is lost, and the connection (and the server) carry on."""
 
+import socket
+
 import pytest
 
 import statestore
@@ -14,6 +16,7 @@ from statestore import (
     ProtocolError,
     StateStoreError,
     StateTypeError,
+    parse_address,
     state_get,
     state_incr,
 )
@@ -205,3 +208,12 @@ def test_connection_limit_is_reported_as_server_busy(private_bridge) -> None:
                 running.client()
             assert raised.value.code == 10
         first.ping()
+
+
+@pytest.mark.parametrize("address,expected", [
+    ("unix:/tmp/s.sock", (socket.AF_UNIX, "/tmp/s.sock")),
+    ("tcp:127.0.0.1:7700", (socket.AF_INET, ("127.0.0.1", 7700))),
+    ("tcp:[::1]:7700", (socket.AF_INET6, ("::1", 7700))),
+])
+def test_addresses_are_parsed_as_the_bridge_prints_them(address: str, expected: tuple) -> None:
+    assert parse_address(address) == expected

@@ -104,3 +104,14 @@ def test_pipeline_is_reusable_after_execute(client: Client) -> None:
     pipe = client.pipeline()
     assert pipe.incr("n").execute() == [1]
     assert pipe.incr("n").incr("n").execute() == [2, 3]
+
+
+def test_pipeline_with_a_request_larger_than_a_write_chunk(client: Client) -> None:
+    big = b"\x07" * 2_000_000
+    pipe = client.pipeline()
+    for i in range(100):
+        pipe.set(f"small:{i}", i)
+    pipe.set("big", big).get("big")
+    for i in range(100):
+        pipe.get(f"small:{i}")
+    assert pipe.execute() == [None] * 101 + [big] + list(range(100))

@@ -58,6 +58,9 @@ _clients_lock = threading.Lock()
 
 
 def _forget_inherited_connections() -> None:
+    global _clients_lock
+    # Another thread of the parent may have held the lock at the fork; that thread does not exist here.
+    _clients_lock = threading.Lock()
     for client in list(_clients):
         client._abandon()
 
@@ -448,7 +451,10 @@ class Pipeline:
 
     def _queue(self, op: str, args: Tuple[Any, ...], default: Any = None) -> "Pipeline":
         request_id = next(self._client._ids)
-        self._frames += self._client._encode([request_id, op, *args])
+        frame = self._client._encode([request_id, op, *args])
+        if self._frames and len(self._frames) + len(frame) > _PIPELINE_CHUNK:
+            self._flush()  # a large request goes alone, after the replies to what came before
+        self._frames += frame
         self._pending.append((request_id, op, default))
         if len(self._frames) >= _PIPELINE_CHUNK:
             self._flush()
