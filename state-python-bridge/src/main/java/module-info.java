@@ -1,5 +1,14 @@
-/** Serves any StateStore to Python worker processes; the statestore command line. */
+/**
+ * Serves any StateStore to Python worker processes ({@link io.statestore.python.StateBridge}), launches
+ * workers ({@link io.statestore.python.PythonWorkers}), speaks the bridge protocol from Java
+ * ({@link io.statestore.python.BridgeClient}); the {@code statestore} command line.
+ */
 module io.statestore.python {
-    requires io.statestore.api;
+    requires transitive io.statestore.api;
     requires info.picocli;
+
+    exports io.statestore.python;
+
+    // picocli fills the command classes' fields by reflection.
+    opens io.statestore.python.cli to info.picocli;
 }

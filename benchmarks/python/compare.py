@@ -1,0 +1,572 @@
+#!/usr/bin/env python3
+"""Compare the statestore Python bridge with Redis (redis-py) and multiprocessing.Manager.
+
+README
+======
+
+What it measures, in one run on one machine (read the ratios, not the absolute figures):
+
+* ``statestore``: a bridge started from the jar over ``memory:``, reached over its Unix socket
+  with the module-level functions (``state_get``/``state_set``/``state_incr``) and ``Pipeline``;
+* ``redis``: a private ``redis-server`` (no persistence, port 0, a Unix socket in a temp
+  directory) reached with redis-py over that socket (``pipeline(transaction=False)``);
+* ``Manager``: a ``multiprocessing.Manager().dict()`` (incr = read and write under a manager
+  ``Lock``, the usual way to make it atomic; no pipelines);
+* the reference ``echo``: a bare Python socket round trip against the Java echo server of the
+  benchmarks module (a frame the size of a ``state_get`` request sent, the echoed frame read),
+  i.e. the least a request over this socket can cost from Python.
+
+Cases: get, set and incr one at a time on one connection; pipelined batches of 100; and 4
+processes in parallel (each with its own connection). After a warm-up of every case (the JVM
+compiles the server's hot paths in its first seconds), each measurement runs ``--seconds`` and
+the best of ``--rounds`` interleaved rounds is kept.
+
+Needs: Java 17+, ``state-python-bridge/target/statestore.jar`` (``./mvnw -q -pl
+state-python-bridge -am package -DskipTests``), ``benchmarks/target/benchmarks.jar`` for the
+echo reference (``./mvnw -q -pl benchmarks -am package -DskipTests``), the ``msgpack`` package,
+and for the Redis column ``redis-server`` on PATH plus the ``redis`` package (``apt-get install
+redis-server``, ``pip install redis``). Whatever is missing is named and its column left out.
+
+Run from the repository root::
+
+    python3 benchmarks/python/compare.py            # about a minute
+    python3 benchmarks/python/compare.py --seconds 0.5 --rounds 1   # quick look
+
+Every process the script starts (bridge, echo server, redis-server, manager, workers) is
+stopped before it exits, also on errors and Ctrl-C.
+"""
+
+import argparse
+import importlib.util
+import multiprocessing
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Tuple
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "state-python-bridge" / "src" / "main" / "python"))
+
+import statestore  # noqa: E402  (the package from this source tree)
+from statestore.client import _pack_length  # noqa: E402
+from statestore.codec import new_packer  # noqa: E402
+
+KEY = "bench:key"
+VALUE = "value-0123456789"
+BATCH = 100
+PROCESSES = 4
+READY_TIMEOUT = 60.0
+ECHO_SERVER = "io.statestore.benchmarks.bridge.EchoServer"
+
+Op = Callable[[], None]
+
+
+# ---------------------------------------------------------------------------------------------
+# processes this script starts
+
+
+class Started:
+    """Every process and directory started here, stopped in reverse order on exit."""
+
+    def __init__(self) -> None:
+        self.processes: List[subprocess.Popen] = []
+        self.cleanups: List[Callable[[], None]] = []
+        self.workdir = Path(tempfile.mkdtemp(prefix="statestore-bench-"))
+
+    def popen(self, command: List[str]) -> subprocess.Popen:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, bufsize=1)
+        self.processes.append(process)
+        return process
+
+    def stop_all(self) -> None:
+        for cleanup in reversed(self.cleanups):
+            try:
+                cleanup()
+            except Exception as error:  # keep stopping the rest
+                print(f"cleanup failed: {error}", file=sys.stderr)
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(10)
+            if process.stdout:
+                process.stdout.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def read_until_ready(process: subprocess.Popen, what: str) -> List[str]:
+    """Reads the process's output up to its ``ready`` line (in a thread, so a silent process
+    cannot hang us), then keeps draining it."""
+    lines: List[str] = []
+    ready = threading.Event()
+
+    def pump() -> None:
+        for line in process.stdout:
+            if not ready.is_set():
+                lines.append(line.rstrip("\n"))
+                if line.strip() == "ready":
+                    ready.set()
+        ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    if not ready.wait(READY_TIMEOUT) or not lines or lines[-1] != "ready":
+        raise RuntimeError(f"{what} did not get ready: {lines[-20:]}")
+    return lines
+
+
+def wait_for_socket(path: Path, process: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}: {process.stdout.read()[-2000:]}")
+        if path.exists():
+            probe = socket.socket(socket.AF_UNIX)
+            try:
+                probe.connect(str(path))
+                return
+            except OSError:
+                pass
+            finally:
+                probe.close()
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on {path} within {READY_TIMEOUT:.0f} s")
+
+
+def start_bridge(started: Started, jar: Path) -> Tuple[str, str]:
+    sock = started.workdir / "bridge.sock"
+    token = os.urandom(16).hex()
+    process = started.popen(["java", "-jar", str(jar), "serve", "--store", "memory:",
+                             "--unix", str(sock), "--token", token])
+    lines = read_until_ready(process, "statestore bridge")
+    address = next(line.split("=", 1)[1] for line in lines if line.startswith("STATESTORE_ADDRESS="))
+    return address, token
+
+
+def start_echo(started: Started, jar: Path) -> Path:
+    sock = started.workdir / "echo.sock"
+    process = started.popen(["java", "-cp", str(jar), ECHO_SERVER, f"unix:{sock}"])
+    read_until_ready(process, "echo server")
+    return sock
+
+
+def echo_class_path(requested: Optional[Path]) -> Optional[Path]:
+    """The benchmarks jar, or the module's compiled classes when the jar was not built."""
+    candidates = [requested] if requested else [ROOT / "benchmarks" / "target" / "benchmarks.jar",
+                                                ROOT / "benchmarks" / "target" / "classes"]
+    for candidate in candidates:
+        if candidate.is_file() or (candidate / ECHO_SERVER.replace(".", "/")).with_suffix(".class").is_file():
+            return candidate
+    return None
+
+
+def start_redis(started: Started) -> Path:
+    sock = started.workdir / "redis.sock"
+    config = started.workdir / "redis.conf"
+    config.write_text(f"port 0\nunixsocket {sock}\nunixsocketperm 700\nsave \"\"\nappendonly no\n"
+                      f"dir {started.workdir}\ndaemonize no\nlogfile \"\"\n")
+    process = started.popen(["redis-server", str(config)])
+    wait_for_socket(sock, process, "redis-server")
+    return sock
+
+
+# ---------------------------------------------------------------------------------------------
+# measuring
+
+
+def rate(op: Op, ops_per_call: int, seconds: float) -> float:
+    """Calls ``op`` (doing ``ops_per_call`` operations) for ``seconds``; returns operations/s."""
+    warm_until = time.perf_counter() + min(0.2, seconds / 4)
+    while time.perf_counter() < warm_until:
+        op()
+    done = 0
+    start = time.perf_counter()
+    while True:
+        op()
+        done += ops_per_call
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return done / elapsed
+
+
+def repeat(function: Callable[[str], None], times: int) -> Op:
+    loop = range(times)
+
+    def run() -> None:
+        for _ in loop:
+            function(KEY)
+    return run
+
+
+def _parallel_child(make_op: Callable[[], Op], seconds: float, go: "multiprocessing.synchronize.Event",
+                    results: "multiprocessing.queues.Queue") -> None:
+    op = make_op()
+    op()  # connect and warm up before the start signal
+    go.wait()
+    done = 0
+    start = time.perf_counter()
+    while True:
+        op()
+        done += 100
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            results.put(done / elapsed)
+            return
+
+
+def parallel_rate(make_op: Callable[[], Op], seconds: float) -> float:
+    """Runs ``make_op()`` (100 operations per call) in PROCESSES forked processes at once; returns the
+    total operations/s."""
+    context = multiprocessing.get_context("fork")
+    go = context.Event()
+    results = context.Queue()
+    children = [context.Process(target=_parallel_child, args=(make_op, seconds, go, results))
+                for _ in range(PROCESSES)]
+    try:
+        for child in children:
+            child.start()
+        time.sleep(0.3)
+        go.set()
+        rates = [results.get(timeout=seconds + READY_TIMEOUT) for _ in children]
+        for child in children:
+            child.join(10)
+        return sum(rates)
+    finally:
+        for child in children:
+            if child.is_alive():
+                child.kill()
+                child.join()
+
+
+# ---------------------------------------------------------------------------------------------
+# the systems
+
+
+class System:
+    name = ""
+
+    def cases(self) -> Dict[str, Callable[[float], Optional[float]]]:
+        raise NotImplementedError
+
+
+class StateStoreSystem(System):
+    name = "statestore"
+
+    def __init__(self, address: str, token: str) -> None:
+        os.environ["STATESTORE_ADDRESS"] = address
+        os.environ["STATESTORE_TOKEN"] = token
+        statestore.reset_default_client()
+        statestore.state_set(KEY, VALUE)
+        statestore.state_set("bench:counter", 0)
+        self.client = statestore.Client(address, token)
+
+    def cases(self) -> Dict[str, Callable[[float], Optional[float]]]:
+        get, sset, incr = statestore.state_get, statestore.state_set, statestore.state_incr
+        client = self.client
+
+        def pipelined(op_name: str) -> Op:
+            key = KEY if op_name == "get" else "bench:counter"
+
+            def run() -> None:
+                pipe = client.pipeline()
+                queue = getattr(pipe, op_name)
+                for _ in range(BATCH):
+                    queue(key)
+                pipe.execute()
+            return run
+
+        def set_value(key: str) -> None:
+            sset(key, VALUE)
+
+        def incr_counter(_: str) -> None:
+            incr("bench:counter")
+
+        def parallel(op: Callable[[str], object]) -> Callable[[], Op]:
+            def make() -> Op:
+                statestore.reset_default_client()  # fresh per process (forking does this too)
+                return repeat(op, 100)
+            return make
+
+        return {
+            "get": lambda s: rate(repeat(get, 1000), 1000, s),
+            "set": lambda s: rate(repeat(set_value, 1000), 1000, s),
+            "incr": lambda s: rate(repeat(incr_counter, 1000), 1000, s),
+            f"pipeline {BATCH} x get": lambda s: rate(pipelined("get"), BATCH, s),
+            f"pipeline {BATCH} x incr": lambda s: rate(pipelined("incr"), BATCH, s),
+            f"{PROCESSES} processes get": lambda s: parallel_rate(parallel(get), s),
+            f"{PROCESSES} processes incr": lambda s: parallel_rate(parallel(incr_counter), s),
+        }
+
+
+class RedisSystem(System):
+    name = "redis"
+
+    def __init__(self, sock: Path) -> None:
+        import redis
+        self.redis = redis
+        self.sock = str(sock)
+        self.client = redis.Redis(unix_socket_path=self.sock)
+        self.client.set(KEY, VALUE)
+        self.client.set("bench:counter", 0)
+
+    def cases(self) -> Dict[str, Callable[[float], Optional[float]]]:
+        client = self.client
+
+        def pipelined(op_name: str) -> Op:
+            key = KEY if op_name == "get" else "bench:counter"
+
+            def run() -> None:
+                pipe = client.pipeline(transaction=False)
+                queue = getattr(pipe, op_name)
+                for _ in range(BATCH):
+                    queue(key)
+                pipe.execute()
+            return run
+
+        def set_value(key: str) -> None:
+            client.set(key, VALUE)
+
+        def incr_counter(_: str) -> None:
+            client.incr("bench:counter")
+
+        def parallel(op_name: str) -> Callable[[], Op]:
+            def make() -> Op:
+                own = self.redis.Redis(unix_socket_path=self.sock)
+                if op_name == "get":
+                    return repeat(own.get, 100)
+                return repeat(lambda _: own.incr("bench:counter"), 100)
+            return make
+
+        return {
+            "get": lambda s: rate(repeat(client.get, 1000), 1000, s),
+            "set": lambda s: rate(repeat(set_value, 1000), 1000, s),
+            "incr": lambda s: rate(repeat(incr_counter, 1000), 1000, s),
+            f"pipeline {BATCH} x get": lambda s: rate(pipelined("get"), BATCH, s),
+            f"pipeline {BATCH} x incr": lambda s: rate(pipelined("incr"), BATCH, s),
+            f"{PROCESSES} processes get": lambda s: parallel_rate(parallel("get"), s),
+            f"{PROCESSES} processes incr": lambda s: parallel_rate(parallel("incr"), s),
+        }
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class ManagerSystem(System):
+    name = "Manager"
+
+    def __init__(self, started: Started) -> None:
+        self.manager = multiprocessing.get_context("fork").Manager()
+        started.cleanups.append(self.manager.shutdown)
+        self.state = self.manager.dict()
+        self.lock = self.manager.Lock()
+        self.state[KEY] = VALUE
+        self.state["bench:counter"] = 0
+
+    def cases(self) -> Dict[str, Callable[[float], Optional[float]]]:
+        state, lock = self.state, self.lock
+
+        def get(key: str) -> None:
+            state.get(key)
+
+        def set_value(key: str) -> None:
+            state[key] = VALUE
+
+        def incr_counter(_: str) -> None:
+            with lock:
+                state["bench:counter"] = state.get("bench:counter", 0) + 1
+
+        return {
+            "get": lambda s: rate(repeat(get, 1000), 1000, s),
+            "set": lambda s: rate(repeat(set_value, 1000), 1000, s),
+            "incr": lambda s: rate(repeat(incr_counter, 1000), 1000, s),
+            f"pipeline {BATCH} x get": lambda s: None,
+            f"pipeline {BATCH} x incr": lambda s: None,
+            f"{PROCESSES} processes get": lambda s: parallel_rate(lambda: repeat(get, 100), s),
+            f"{PROCESSES} processes incr": lambda s: parallel_rate(lambda: repeat(incr_counter, 100), s),
+        }
+
+
+def echo_rate(sock_path: Path, seconds: float) -> float:
+    """Bare Python round trips against the Java echo server, with a frame the size of a get request."""
+    request = new_packer().pack([123456, "get", KEY])
+    frame = _pack_length(len(request)) + request
+    size = len(frame)
+    sock = socket.socket(socket.AF_UNIX)
+    sock.connect(str(sock_path))
+    buffer = bytearray(65536)
+    view = memoryview(buffer)
+    sendall, recv_into = sock.sendall, sock.recv_into
+    loop = range(1000)
+
+    def run() -> None:
+        for _ in loop:
+            sendall(frame)
+            received = recv_into(buffer)
+            while received < size:
+                more = recv_into(view[received:])
+                if not more:
+                    raise ConnectionError("echo server closed the connection")
+                received += more
+
+    try:
+        return rate(run, 1000, seconds)
+    finally:
+        sock.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+
+
+def machine_note() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()
+    try:
+        import msgpack
+        msgpack_version = ".".join(map(str, msgpack.version))
+    except ImportError:
+        msgpack_version = "?"
+    extras = []
+    try:
+        import redis
+        extras.append(f"redis-py {redis.__version__}")
+        extras.append("with hiredis" if importlib.util.find_spec("hiredis") else "without hiredis")
+    except ImportError:
+        pass
+    redis_server = shutil.which("redis-server")
+    if redis_server:
+        version = subprocess.run([redis_server, "--version"], capture_output=True, text=True).stdout.split()
+        extras.append(next((part for part in version if part.startswith("v=")), "").replace("v=", "Redis "))
+    return (f"{os.cpu_count()} cores ({cpu}), load {load} at start; Python {platform.python_version()}, "
+            f"msgpack {msgpack_version}, {java[0] if java else 'java ?'}, {', '.join(extras)}")
+
+
+def fmt(value: Optional[float]) -> str:
+    return "n/a" if value is None else f"{value:,.0f}"
+
+
+def ratio(a: Optional[float], b: Optional[float]) -> str:
+    return "n/a" if not a or not b else f"{a / b:.2f}x"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--jar", type=Path, default=ROOT / "state-python-bridge" / "target" / "statestore.jar")
+    parser.add_argument("--echo-jar", type=Path, default=None,
+                        help="class path of the echo server (default: benchmarks/target/benchmarks.jar, "
+                             "else benchmarks/target/classes)")
+    parser.add_argument("--seconds", type=float, default=0.6, help="length of one measurement")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; the best is kept")
+    args = parser.parse_args()
+
+    missing = []
+    if not args.jar.is_file():
+        print(f"missing: {args.jar} (build: ./mvnw -q -pl state-python-bridge -am package -DskipTests)",
+              file=sys.stderr)
+        return 2
+    if shutil.which("java") is None:
+        print("missing: java (Java 17+) on PATH", file=sys.stderr)
+        return 2
+    redis_reason = None
+    if shutil.which("redis-server") is None:
+        redis_reason = "redis-server is not on PATH (apt-get install redis-server)"
+    else:
+        if importlib.util.find_spec("redis") is None:
+            redis_reason = "the redis package is not installed (pip install redis)"
+    if redis_reason:
+        missing.append(f"Redis column left out: {redis_reason}")
+    echo_jar = echo_class_path(args.echo_jar)
+    if echo_jar is None:
+        missing.append(f"echo reference left out: no {ECHO_SERVER} in {args.echo_jar or 'benchmarks/target'} "
+                       f"(build: ./mvnw -q -pl benchmarks -am package -DskipTests)")
+    for line in missing:
+        print("missing: " + line, file=sys.stderr)
+
+    started = Started()
+    try:
+        note = machine_note()
+        address, token = start_bridge(started, args.jar)
+        systems: List[System] = [StateStoreSystem(address, token)]
+        if not redis_reason:
+            systems.append(RedisSystem(start_redis(started)))
+            started.cleanups.append(systems[-1].close)
+        systems.append(ManagerSystem(started))
+        echo_sock = start_echo(started, echo_jar) if echo_jar is not None else None
+
+        case_names = list(systems[0].cases())
+        best: Dict[Tuple[str, str], Optional[float]] = {}
+        echo_best: Optional[float] = None
+        # The JVM compiles the server's hot paths during the first seconds: warm every case first.
+        print("warming up ...", file=sys.stderr, flush=True)
+        if echo_sock is not None:
+            echo_rate(echo_sock, args.seconds / 2)
+        for case in case_names:
+            for system in systems:
+                if not case.startswith(f"{PROCESSES} processes"):
+                    system.cases()[case](args.seconds / 2)
+        for round_number in range(args.rounds):
+            print(f"round {round_number + 1}/{args.rounds} ...", file=sys.stderr, flush=True)
+            for case in case_names:
+                if echo_sock is not None and case in ("get", "incr"):
+                    # The reference next to the cases it is the floor of, so both see the same load.
+                    echo_best = max(echo_best or 0.0, echo_rate(echo_sock, args.seconds))
+                for system in systems:
+                    measured = system.cases()[case](args.seconds)
+                    previous = best.get((system.name, case))
+                    best[(system.name, case)] = (measured if previous is None or measured is None
+                                                 else max(previous, measured))
+
+        names = [system.name for system in systems]
+        header = ["case"] + [f"{name} ops/s" for name in names]
+        header += ["statestore / redis"] if "redis" in names else []
+        header += ["statestore / Manager"]
+        print()
+        print(f"Command: python3 benchmarks/python/compare.py --seconds {args.seconds} --rounds {args.rounds}")
+        print(f"Machine: {note}")
+        print()
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for case in case_names:
+            ours = best[("statestore", case)]
+            row = [case] + [fmt(best[(name, case)]) for name in names]
+            if "redis" in names:
+                row.append(ratio(ours, best[("redis", case)]))
+            row.append(ratio(ours, best[("Manager", case)]))
+            print("| " + " | ".join(row) + " |")
+        print()
+        if echo_best:
+            print(f"Reference: bare Python echo round trip over the Unix socket (Java EchoServer, "
+                  f"{len(_pack_length(0)) + len(new_packer().pack([123456, 'get', KEY]))}-byte "
+                  f"frame): {fmt(echo_best)} round trips/s")
+            for case in ("get", "incr"):
+                ours = best[("statestore", case)]
+                print(f"  state_{case} costs {echo_best / ours:.2f}x an echo round trip "
+                      f"({1e6 / ours:.1f} us vs {1e6 / echo_best:.1f} us)")
+        for line in missing:
+            print("missing: " + line)
+        return 0
+    finally:
+        statestore.reset_default_client()
+        started.stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,330 @@
+package io.statestore.python;
+
+import io.statestore.StateStore;
+import io.statestore.spi.AbstractStateStore;
+import io.statestore.StateStoreException;
+import io.statestore.StateTypeException;
+import io.statestore.value.ValueCodec;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.msgpack.core.MessageBufferPacker;
+import org.msgpack.core.MessagePack;
+
+/**
+ * A Java client of the bridge protocol, as a {@link StateStore}: each call is one request and its reply over
+ * one connection. Keys and values are checked here, as every store checks them, before anything is sent.
+ * Error replies become the exceptions the {@link StateStore} contract names ({@code IllegalArgumentException}
+ * for BAD_ARGUMENT, {@link StateTypeException} for WRONG_TYPE, {@code ArithmeticException} for OVERFLOW,
+ * {@link StateStoreException} for STORE_ERROR), and {@link BridgeException} for the other codes and for a
+ * lost connection. Closing the client closes its connection, not the served store. Thread-safe: calls are
+ * serialized.
+ */
+public final class BridgeClient extends AbstractStateStore {
+
+    /** The largest reply this client reads; the server's frames are bounded by its own maximum. */
+    private static final int MAX_REPLY_BYTES = 1 << 30;
+
+    /** A reply as it came: its id, its code (0 for success) and its result or message. */
+    public static final class Reply {
+        private final Object id;
+        private final long code;
+        private final Object result;
+
+        Reply(Object id, long code, Object result) {
+            this.id = id;
+            this.code = code;
+            this.result = result;
+        }
+
+        /**
+         * Returns the id the server echoed.
+         *
+         * @return the id, or {@code null} when the server could not read one
+         */
+        public Object id() {
+            return id;
+        }
+
+        /**
+         * Returns the code.
+         *
+         * @return 0 for success, else an {@link ErrorCode} number
+         */
+        public long code() {
+            return code;
+        }
+
+        /**
+         * Returns the error code.
+         *
+         * @return the error code, or {@code null} for success
+         */
+        public ErrorCode error() {
+            return ErrorCode.of(code);
+        }
+
+        /**
+         * Returns the result of a success, or the message of an error.
+         *
+         * @return the third element of the reply
+         */
+        public Object result() {
+            return result;
+        }
+    }
+
+    private final BridgeAddress address;
+    private final SocketChannel channel;
+    private final DataInputStream in;
+    private final DataOutputStream out;
+    private final Map<String, Object> serverInfo;
+    private long nextId = 1;
+
+    private BridgeClient(BridgeAddress address, SocketChannel channel, String token) throws IOException {
+        super("bridge at " + address);
+        this.address = address;
+        this.channel = channel;
+        this.in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 64 * 1024));
+        this.out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024));
+        Reply welcome = request("hello", List.of(1L), token);
+        if (welcome.code() != 0) {
+            channel.close();
+            throw new BridgeException(welcome.error(), "the bridge at " + address + " refused the hello: "
+                    + welcome.result());
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> info = (Map<String, Object>) welcome.result();
+        this.serverInfo = info;
+    }
+
+    /**
+     * Connects and says hello.
+     *
+     * @param address where the bridge listens
+     * @param token   the bridge's token
+     * @return a connected client
+     * @throws IOException     if the connection fails
+     * @throws BridgeException if the bridge refuses the token or the protocol version
+     */
+    public static BridgeClient connect(BridgeAddress address, String token) throws IOException {
+        Objects.requireNonNull(token, "token");
+        SocketChannel channel = address.isUnix() ? SocketChannel.open(StandardProtocolFamily.UNIX)
+                : SocketChannel.open();
+        try {
+            channel.connect(address.toSocketAddress());
+            if (!address.isUnix()) {
+                channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            }
+            return new BridgeClient(address, channel, token);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            if (e instanceof IOException) {
+                throw new IOException("cannot connect to the bridge at " + address + ": " + e.getMessage(), e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Connects with the address and token of a worker environment, as {@link StateBridge#environment()}
+     * gives them.
+     *
+     * @param environment a map holding {@value StateBridge#ADDRESS_VARIABLE} and
+     *                    {@value StateBridge#TOKEN_VARIABLE}
+     * @return a connected client
+     * @throws IOException              if the connection fails
+     * @throws IllegalArgumentException if a variable is missing
+     */
+    public static BridgeClient connect(Map<String, String> environment) throws IOException {
+        String address = environment.get(StateBridge.ADDRESS_VARIABLE);
+        String token = environment.get(StateBridge.TOKEN_VARIABLE);
+        if (address == null || token == null) {
+            throw new IllegalArgumentException("the environment needs " + StateBridge.ADDRESS_VARIABLE + " and "
+                    + StateBridge.TOKEN_VARIABLE + " to reach a bridge");
+        }
+        return connect(BridgeAddress.parse(address), token);
+    }
+
+    /**
+     * Returns the server's answer to hello: {@code version}, {@code server}, {@code max_frame}.
+     *
+     * @return the hello result
+     */
+    public Map<String, Object> serverInfo() {
+        return serverInfo;
+    }
+
+    /**
+     * Sends one request and reads its reply, whatever its code.
+     *
+     * @param op   the op
+     * @param args its arguments, values of the value model
+     * @return the reply
+     * @throws BridgeException          if the connection fails or is closed
+     * @throws IllegalArgumentException if an argument is outside the value model (nothing is sent)
+     */
+    public synchronized Reply request(String op, Object... args) {
+        checkOpen();
+        long id = nextId++;
+        byte[] frame;
+        try (MessageBufferPacker packer = MessagePack.newDefaultBufferPacker()) {
+            packer.packArrayHeader(2 + args.length);
+            packer.packLong(id);
+            packer.packString(op);
+            for (Object arg : args) {
+                ValueCodec.pack(packer, arg);
+            }
+            frame = packer.toByteArray();
+        } catch (IOException e) {
+            throw new BridgeException("encoding a request failed", e);
+        }
+        try {
+            out.writeInt(frame.length);
+            out.write(frame);
+            out.flush();
+            int length = in.readInt();
+            if (length <= 0 || length > MAX_REPLY_BYTES) {
+                throw new BridgeException(ErrorCode.MALFORMED, "the bridge sent a frame of " + length + " bytes");
+            }
+            byte[] reply = new byte[length];
+            in.readFully(reply);
+            Object decoded = ValueCodec.decode(reply);
+            if (!(decoded instanceof List<?>) || ((List<?>) decoded).size() != 3
+                    || !(((List<?>) decoded).get(1) instanceof Long)) {
+                throw new BridgeException(ErrorCode.MALFORMED, "the bridge sent a reply that is not [id, code, result]");
+            }
+            List<?> parts = (List<?>) decoded;
+            return new Reply(parts.get(0), (Long) parts.get(1), parts.get(2));
+        } catch (EOFException e) {
+            throw new BridgeException("the bridge at " + address + " closed the connection", e);
+        } catch (IOException e) {
+            throw new BridgeException("the connection to the bridge at " + address + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Sends one request and returns its result, turning an error reply into an exception.
+     *
+     * @param op   the op
+     * @param args its arguments
+     * @return the result
+     * @throws IllegalArgumentException for BAD_ARGUMENT
+     * @throws StateTypeException       for WRONG_TYPE
+     * @throws ArithmeticException      for OVERFLOW
+     * @throws StateStoreException      for STORE_ERROR
+     * @throws BridgeException          for the other codes and for a failed connection
+     */
+    public Object call(String op, Object... args) {
+        Reply reply = request(op, args);
+        if (reply.code() == 0) {
+            return reply.result();
+        }
+        String message = String.valueOf(reply.result());
+        ErrorCode code = reply.error();
+        if (code == null) {
+            throw new BridgeException(null, "error code " + reply.code() + ": " + message);
+        }
+        switch (code) {
+            case BAD_ARGUMENT:
+                throw new IllegalArgumentException(message);
+            case WRONG_TYPE:
+                throw new StateTypeException(message);
+            case OVERFLOW:
+                throw new ArithmeticException(message);
+            case STORE_ERROR:
+                throw new StateStoreException(message);
+            default:
+                throw new BridgeException(code, code + ": " + message);
+        }
+    }
+
+    /**
+     * Checks that the bridge answers.
+     */
+    public void ping() {
+        call("ping");
+    }
+
+    @Override
+    protected void doStore(String key, Object value) {
+        call("set", key, value);
+    }
+
+    @Override
+    protected Optional<Object> doFetch(String key) {
+        return Optional.ofNullable(call("get", key));
+    }
+
+    @Override
+    protected boolean doRemove(String key) {
+        return (Boolean) call("delete", key);
+    }
+
+    @Override
+    protected Collection<String> doKeys(String prefix) {
+        List<String> keys = new ArrayList<>();
+        for (Object key : (List<?>) call("keys", prefix)) {
+            keys.add((String) key);
+        }
+        return keys;
+    }
+
+    @Override
+    protected void doClear() {
+        call("clear");
+    }
+
+    @Override
+    protected long doSize() {
+        return (Long) call("size");
+    }
+
+    @Override
+    protected long doIncr(String key, long amount) {
+        return (Long) call("incr", key, amount);
+    }
+
+    @Override
+    protected Map<String, Object> doFetchAll(List<String> keys) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        ((Map<?, ?>) call("get_multi", keys)).forEach((k, v) -> result.put((String) k, v));
+        return result;
+    }
+
+    @Override
+    protected void doStoreAll(Map<String, Object> entries) {
+        call("set_multi", entries);
+    }
+
+    @Override
+    protected boolean doCompareAndSet(String key, Object expected, Object update) {
+        return (Boolean) call("cas", key, expected, update);
+    }
+
+    /** Closes the connection. */
+    @Override
+    protected void doClose() {
+        synchronized (this) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // Nothing more to release.
+            }
+        }
+    }
+
+}

@@ -1,0 +1,316 @@
+package io.statestore.python;
+
+import io.statestore.StateStoreException;
+import io.statestore.StateTypeException;
+import io.statestore.value.ValueCodec;
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.msgpack.core.MessagePackException;
+import org.msgpack.core.MessageUnpacker;
+import org.msgpack.value.ValueType;
+
+/**
+ * One client connection, served by one thread: reads frames, answers them in order, and flushes the
+ * replies when no further complete request is already buffered, so a pipeline costs few system calls.
+ */
+final class BridgeConnection implements Runnable {
+
+    /** The protocol versions this server speaks. */
+    static final List<Long> VERSIONS = List.of(1L);
+
+    /**
+     * Before a successful hello a frame may be at most this long (or the server's maximum, if lower): a hello
+     * is small, and an unauthenticated peer must not make the server allocate large buffers.
+     */
+    static final int UNAUTHENTICATED_MAX_FRAME = 64 * 1024;
+
+    private static final int READ_BUFFER_BYTES = 64 * 1024;
+    private static final int FLUSH_THRESHOLD_BYTES = 64 * 1024;
+    private static final long LINGER_MILLIS = 1000;
+
+    private final StateBridge bridge;
+    private final SocketChannel channel;
+    private final RequestHandler handler;
+    private final byte[] token;
+    private final int maxFrameBytes;
+    private final ByteBuffer in = ByteBuffer.allocate(READ_BUFFER_BYTES).flip();
+    private final FrameOutput out = new FrameOutput();
+    private volatile boolean authenticated;
+    private volatile String closeReason;
+
+    BridgeConnection(StateBridge bridge, SocketChannel channel, RequestHandler handler, byte[] token,
+            int maxFrameBytes) {
+        this.bridge = bridge;
+        this.channel = channel;
+        this.handler = handler;
+        this.token = token;
+        this.maxFrameBytes = maxFrameBytes;
+    }
+
+    boolean authenticated() {
+        return authenticated;
+    }
+
+    /** Closes the connection from another thread; the serving thread then ends. */
+    void close(String reason) {
+        if (closeReason == null) {
+            closeReason = reason;
+        }
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // Closing is best effort; the thread ends either way.
+        }
+    }
+
+    @Override
+    public void run() {
+        try {
+            serve();
+        } catch (EOFException e) {
+            closeReason = closeReason != null ? closeReason : e.getMessage();
+        } catch (IOException e) {
+            // A peer that resets or a close() from the bridge: routine, not worth more than a debug line.
+            closeReason = closeReason != null ? closeReason : e.toString();
+        } catch (RuntimeException | Error e) {
+            bridge.logger().log(Level.WARNING, "bridge connection failed unexpectedly; closing it", e);
+        } finally {
+            close(closeReason);
+            bridge.connectionClosed(this, closeReason);
+        }
+    }
+
+    private void serve() throws IOException {
+        while (true) {
+            if (!fill(4)) {
+                closeReason = "peer closed the connection";
+                return;
+            }
+            long length = in.getInt() & 0xFFFF_FFFFL;
+            if (length == 0) {
+                out.error(null, ErrorCode.MALFORMED, "zero-length frame; a frame holds one msgpack value of at"
+                        + " least one byte");
+            } else {
+                long limit = authenticated ? maxFrameBytes : Math.min(maxFrameBytes, UNAUTHENTICATED_MAX_FRAME);
+                if (length > limit) {
+                    out.error(null, ErrorCode.FRAME_TOO_LARGE, "frame of " + length + " bytes is over the limit of "
+                            + limit + (authenticated ? " bytes" : " bytes before a successful hello")
+                            + "; closing the connection");
+                    closeReason = "frame of " + length + " bytes over the limit";
+                    bridge.problem("connection closed, frame too large", length + " bytes, limit " + limit);
+                    closeAfterReply();
+                    return;
+                }
+                byte[] frame = readFrame((int) length);
+                if (!handle(frame)) {
+                    closeAfterReply();
+                    return;
+                }
+            }
+            if (!completeFrameBuffered() || out.size() >= FLUSH_THRESHOLD_BYTES) {
+                out.flushTo(channel);
+                out.trim();
+            }
+        }
+    }
+
+    /**
+     * Sends the pending replies, then half-closes and drains what the peer still sends for a moment before
+     * closing: closing a socket with unread input makes the kernel reset the connection, which could destroy
+     * the final error reply before the peer reads it.
+     */
+    private void closeAfterReply() throws IOException {
+        out.flushTo(channel);
+        channel.shutdownOutput();
+        bridge.closeLater(this, LINGER_MILLIS);
+        ByteBuffer sink = ByteBuffer.allocate(8 * 1024);
+        while (channel.read(sink) >= 0) {
+            sink.clear();
+        }
+    }
+
+    private boolean completeFrameBuffered() {
+        int remaining = in.remaining();
+        if (remaining < 4) {
+            return false;
+        }
+        long length = in.getInt(in.position()) & 0xFFFF_FFFFL;
+        return remaining - 4 >= length;
+    }
+
+    /** Makes at least {@code count} bytes readable in {@link #in}; false if the peer closed before any. */
+    private boolean fill(int count) throws IOException {
+        if (in.remaining() >= count) {
+            return true;
+        }
+        boolean atStart = !in.hasRemaining();
+        in.compact();
+        try {
+            while (in.position() < count) {
+                if (channel.read(in) < 0) {
+                    if (atStart && in.position() == 0) {
+                        return false;
+                    }
+                    throw new EOFException("peer closed the connection in the middle of a frame");
+                }
+            }
+        } finally {
+            in.flip();
+        }
+        return true;
+    }
+
+    private byte[] readFrame(int length) throws IOException {
+        byte[] frame = new byte[length];
+        if (length <= in.capacity()) {
+            // Reading into the shared buffer picks up the frames pipelined behind this one in the same call.
+            if (!fill(length)) {
+                throw new EOFException("peer closed the connection in the middle of a frame");
+            }
+            in.get(frame);
+            return frame;
+        }
+        int have = in.remaining();
+        in.get(frame, 0, have);
+        ByteBuffer rest = ByteBuffer.wrap(frame, have, length - have);
+        while (rest.hasRemaining()) {
+            if (channel.read(rest) < 0) {
+                throw new EOFException("peer closed the connection in the middle of a frame");
+            }
+        }
+        return frame;
+    }
+
+    /** Answers one frame; false when the connection must close after the reply. */
+    private boolean handle(byte[] frame) throws IOException {
+        Object id = null;
+        String op;
+        List<Object> args;
+        try (MessageUnpacker unpacker = ValueCodec.newUnpacker(frame)) {
+            if (unpacker.getNextFormat().getValueType() != ValueType.ARRAY) {
+                return malformed(null, "a request is a msgpack array [id, op, args...], got a msgpack "
+                        + unpacker.getNextFormat().getValueType().name().toLowerCase());
+            }
+            int count = unpacker.unpackArrayHeader();
+            if (count < 2 || count > frame.length) {
+                return malformed(null, "a request is an array [id, op, args...] of at least 2 elements; this"
+                        + " one declares " + count);
+            }
+            if (unpacker.getNextFormat().getValueType() != ValueType.INTEGER) {
+                return malformed(null, "the request id (element 0) must be an integer, got a msgpack "
+                        + unpacker.getNextFormat().getValueType().name().toLowerCase());
+            }
+            id = ValueCodec.unpack(unpacker, frame.length);
+            if (unpacker.getNextFormat().getValueType() != ValueType.STRING) {
+                return malformed(id, "the op (element 1) must be a string, got a msgpack "
+                        + unpacker.getNextFormat().getValueType().name().toLowerCase());
+            }
+            op = (String) ValueCodec.unpack(unpacker, frame.length);
+            if (count == 2) {
+                args = Collections.emptyList();
+            } else {
+                args = new ArrayList<>(count - 2);
+                for (int i = 2; i < count; i++) {
+                    args.add(ValueCodec.unpack(unpacker, frame.length));
+                }
+            }
+            if (unpacker.hasNext()) {
+                return malformed(id, "the frame has bytes after the request array");
+            }
+        } catch (IOException | MessagePackException e) {
+            return malformed(id, "malformed msgpack: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            String message = String.valueOf(e.getMessage());
+            if (message.startsWith("malformed msgpack")) {
+                return malformed(id, message);
+            }
+            if (!authenticated) {
+                return unauthorized(id, "the first request must be [id, \"hello\", [1], token]");
+            }
+            out.error(id, ErrorCode.BAD_ARGUMENT, "an argument is outside the value model: " + message);
+            return true;
+        }
+        if ("hello".equals(op)) {
+            return hello(id, args);
+        }
+        if (!authenticated) {
+            return unauthorized(id, "the first request must be [id, \"hello\", [1], token], not \""
+                    + RequestHandler.excerpt(op) + "\"");
+        }
+        try {
+            out.success(id, handler.handle(op, args));
+        } catch (RequestHandler.Refusal e) {
+            out.error(id, e.code, e.getMessage());
+        } catch (StateTypeException e) {
+            out.error(id, ErrorCode.WRONG_TYPE, e.getMessage());
+        } catch (ArithmeticException e) {
+            out.error(id, ErrorCode.OVERFLOW, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            out.error(id, ErrorCode.BAD_ARGUMENT, e.getMessage());
+        } catch (StateStoreException e) {
+            out.error(id, ErrorCode.STORE_ERROR, e.getMessage());
+        } catch (RuntimeException e) {
+            // Not a documented failure of the store: worth a log line, but it must not end the connection.
+            bridge.logUnexpected(op, e);
+            out.error(id, ErrorCode.STORE_ERROR, "the store failed: " + e);
+        }
+        return true;
+    }
+
+    private boolean malformed(Object id, String message) throws IOException {
+        out.error(id, ErrorCode.MALFORMED, message);
+        return true;
+    }
+
+    private boolean unauthorized(Object id, String message) throws IOException {
+        out.error(id, ErrorCode.UNAUTHORIZED, message + "; closing the connection");
+        closeReason = "unauthorized: " + message;
+        bridge.problem("connection refused, unauthorized", message);
+        return false;
+    }
+
+    private boolean hello(Object id, List<Object> args) throws IOException {
+        Object presented = args.size() == 2 ? args.get(1) : null;
+        if (!(presented instanceof String)) {
+            return unauthorized(id, "hello needs 2 arguments, [versions, token], with the token a string");
+        }
+        if (!MessageDigest.isEqual(token, ((String) presented).getBytes(StandardCharsets.UTF_8))) {
+            return unauthorized(id, "wrong token");
+        }
+        Object versions = args.get(0);
+        long chosen = -1;
+        if (versions instanceof List<?>) {
+            for (Object version : (List<?>) versions) {
+                if (version instanceof Long && VERSIONS.contains(version) && (Long) version > chosen) {
+                    chosen = (Long) version;
+                }
+            }
+        }
+        if (chosen < 0) {
+            String offered = RequestHandler.excerpt(String.valueOf(versions));
+            out.error(id, ErrorCode.UNSUPPORTED_VERSION, "no common protocol version: the client offers " + offered
+                    + ", this server speaks " + VERSIONS + "; closing the connection");
+            closeReason = "unsupported versions " + offered;
+            bridge.problem("connection refused, no common protocol version", "client offered " + offered);
+            return false;
+        }
+        authenticated = true;
+        bridge.authenticated(this);
+        Map<String, Object> welcome = new LinkedHashMap<>();
+        welcome.put("version", chosen);
+        welcome.put("server", "statestore " + StateBridge.version());
+        welcome.put("max_frame", (long) maxFrameBytes);
+        out.success(id, welcome);
+        return true;
+    }
+}

@@ -1,0 +1,545 @@
+package io.statestore.python;
+
+import io.statestore.StateStore;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Serves a {@link StateStore} to other processes, above all Python workers, over the statestore bridge
+ * protocol (see {@code docs/protocol.md}): length-prefixed msgpack frames on a Unix domain socket and/or
+ * TCP, a token checked at hello, requests answered in order and pipelining allowed.
+ *
+ * <pre>{@code
+ * try (StateStore store = StateStores.open("memory:");
+ *      StateBridge bridge = StateBridge.start(store, BridgeOptions.defaults())) {
+ *     ProcessBuilder worker = new ProcessBuilder("python3", "worker.py");
+ *     worker.environment().putAll(bridge.environment());
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>A Unix socket file is made with mode 0600 before anyone can connect to it, and removed on close.
+ * One thread serves each connection, so {@link BridgeOptions#maxConnections()} bounds the threads; a
+ * connection that has not completed its hello within {@link BridgeOptions#handshakeTimeout()} is closed.
+ * A misbehaving client gets an error reply or a closed connection; the server and its other clients carry
+ * on. Thread-safe.
+ *
+ * <p><b>The store is not the bridge's:</b> {@link #close()} stops serving but leaves the store open; the
+ * caller that opened the store closes it.
+ */
+public final class StateBridge implements AutoCloseable {
+
+    /** The environment variable that tells a worker where the bridge listens: {@value}. */
+    public static final String ADDRESS_VARIABLE = "STATESTORE_ADDRESS";
+
+    /** The environment variable that holds the token: {@value}. */
+    public static final String TOKEN_VARIABLE = "STATESTORE_TOKEN";
+
+    private static final Logger LOGGER = System.getLogger(StateBridge.class.getName());
+
+    private final StateStore store;
+    private final BridgeOptions options;
+    private final byte[] token;
+    private final RequestHandler handler;
+    private final List<Listener> listeners = new ArrayList<>();
+    private final Set<BridgeConnection> connections = ConcurrentHashMap.newKeySet();
+    private final Map<BridgeConnection, Thread> threads = new ConcurrentHashMap<>();
+    private final Map<BridgeConnection, ScheduledFuture<?>> handshakeDeadlines = new ConcurrentHashMap<>();
+    private final AtomicInteger open = new AtomicInteger();
+    private final AtomicLong connectionNumbers = new AtomicLong();
+    private final AtomicLong unexpectedFailures = new AtomicLong();
+    private final Map<String, AtomicLong> problems = new ConcurrentHashMap<>();
+    /** Closes connections that miss the handshake deadline, and lingering ones after a final reply. */
+    private final ScheduledThreadPoolExecutor watchdog;
+    private volatile boolean closed;
+    private Path privateDirectory;
+    private Path socketFile;
+
+    private static final class Listener {
+        final ServerSocketChannel channel;
+        final BridgeAddress address;
+        Thread thread;
+
+        Listener(ServerSocketChannel channel, BridgeAddress address) {
+            this.channel = channel;
+            this.address = address;
+        }
+    }
+
+    private StateBridge(StateStore store, BridgeOptions options) {
+        this.store = store;
+        this.options = options;
+        this.token = options.token().getBytes(StandardCharsets.UTF_8);
+        this.handler = new RequestHandler(store);
+        this.watchdog = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "statestore-bridge-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        watchdog.setRemoveOnCancelPolicy(true);
+    }
+
+    /**
+     * Starts serving a store.
+     *
+     * @param store   the store to serve; it stays the caller's to close, after the bridge
+     * @param options where to listen and what to allow
+     * @return the running bridge
+     * @throws IOException              if a socket cannot be bound (the message names the address)
+     * @throws IllegalArgumentException if a Unix socket path is taken by something that is not a stale socket
+     */
+    public static StateBridge start(StateStore store, BridgeOptions options) throws IOException {
+        java.util.Objects.requireNonNull(store, "store");
+        java.util.Objects.requireNonNull(options, "options");
+        StateBridge bridge = new StateBridge(store, options);
+        try {
+            if (options.usesPrivateUnixSocket() || options.unixSocket() != null) {
+                bridge.bindUnix();
+            }
+            if (options.tcp() != null) {
+                bridge.bindTcp(options.tcp());
+            }
+        } catch (IOException | RuntimeException e) {
+            bridge.close();
+            throw e;
+        }
+        for (Listener listener : bridge.listeners) {
+            listener.thread = new Thread(() -> bridge.accept(listener), "statestore-bridge-accept-" + listener.address);
+            listener.thread.setDaemon(true);
+            listener.thread.start();
+        }
+        LOGGER.log(Level.DEBUG, () -> "statestore bridge listening on " + bridge.addresses());
+        return bridge;
+    }
+
+    private void bindUnix() throws IOException {
+        Path target;
+        if (options.unixSocket() == null) {
+            privateDirectory = Files.createTempDirectory("statestore-");
+            setPermissions(privateDirectory, "rwx------");
+            target = privateDirectory.resolve("bridge.sock");
+        } else {
+            target = options.unixSocket().toAbsolutePath();
+            removeStaleSocket(target);
+        }
+        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            if (privateDirectory != null) {
+                // The directory is 0700, so nobody else can reach the socket while its mode is set.
+                channel.bind(UnixDomainSocketAddress.of(target));
+                setPermissions(target, "rw-------");
+            } else {
+                bindThroughPrivateDirectory(channel, target);
+            }
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        socketFile = target;
+        listeners.add(new Listener(channel, BridgeAddress.unix(target)));
+    }
+
+    /**
+     * Binds in a fresh 0700 directory beside the target, sets mode 0600, then renames the socket into place:
+     * the socket accepts connections from its bind on, and this way nobody can connect before its mode is
+     * set. Where that path would be too long for a socket address, binds in place and sets the mode at once.
+     */
+    private static void bindThroughPrivateDirectory(ServerSocketChannel channel, Path target) throws IOException {
+        Path parent = target.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new IOException("cannot create the socket " + target + ": its directory does not exist");
+        }
+        Path staging = Files.createTempDirectory(parent, ".statestore-");
+        try {
+            setPermissions(staging, "rwx------");
+            Path staged = staging.resolve("s");
+            if (staged.toString().getBytes(StandardCharsets.UTF_8).length < 100) {
+                channel.bind(UnixDomainSocketAddress.of(staged));
+                setPermissions(staged, "rw-------");
+                Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                channel.bind(UnixDomainSocketAddress.of(target));
+                setPermissions(target, "rw-------");
+            }
+        } catch (IOException e) {
+            throw new IOException("cannot create the socket " + target + ": " + e.getMessage(), e);
+        } finally {
+            Files.deleteIfExists(staging.resolve("s"));
+            Files.deleteIfExists(staging);
+        }
+    }
+
+    private static void removeStaleSocket(Path target) throws IOException {
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)
+                || Files.isSymbolicLink(target)) {
+            throw new IllegalArgumentException("cannot serve on " + target
+                    + ": the path exists and is not a socket; choose another path or remove it");
+        }
+        try {
+            SocketChannel.open(UnixDomainSocketAddress.of(target)).close();
+        } catch (ConnectException e) {
+            // Nobody listens: a socket file left by a server that died. Replace it.
+            Files.deleteIfExists(target);
+            return;
+        }
+        throw new IllegalArgumentException("cannot serve on " + target
+                + ": another server is listening there; stop it or choose another path");
+    }
+
+    private static void setPermissions(Path path, String permissions) throws IOException {
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system (Windows): access control of the directory applies instead.
+        }
+    }
+
+    private void bindTcp(BridgeAddress address) throws IOException {
+        ServerSocketChannel channel = ServerSocketChannel.open();
+        try {
+            channel.bind(address.toSocketAddress());
+        } catch (IOException e) {
+            channel.close();
+            throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
+        }
+        java.net.InetSocketAddress bound = (java.net.InetSocketAddress) channel.getLocalAddress();
+        listeners.add(new Listener(channel, BridgeAddress.tcp(bound.getAddress().getHostAddress(), bound.getPort())));
+    }
+
+    private void accept(Listener listener) {
+        while (!closed) {
+            SocketChannel client;
+            try {
+                client = listener.channel.accept();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                if (closed) {
+                    return;
+                }
+                LOGGER.log(Level.WARNING, "statestore bridge: accepting on " + listener.address + " failed: " + e);
+                pauseAfterAcceptFailure();
+                continue;
+            }
+            admit(client);
+        }
+    }
+
+    private static void pauseAfterAcceptFailure() {
+        // Typically out of file descriptors: back off instead of spinning.
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void admit(SocketChannel client) {
+        if (open.incrementAndGet() > options.maxConnections() || closed) {
+            open.decrementAndGet();
+            refuseBusy(client);
+            return;
+        }
+        try {
+            if (!listenerIsUnix(client)) {
+                client.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            }
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // Only a latency tweak.
+        }
+        BridgeConnection connection = new BridgeConnection(this, client, handler, token, options.maxFrameBytes());
+        connections.add(connection);
+        Thread thread = new Thread(connection, "statestore-bridge-connection-" + connectionNumbers.incrementAndGet());
+        thread.setDaemon(true);
+        threads.put(connection, thread);
+        try {
+            handshakeDeadlines.put(connection, watchdog.schedule(() -> {
+                if (!connection.authenticated()) {
+                    problem("connection closed without hello", "no hello within "
+                            + options.handshakeTimeout().toMillis() + " ms");
+                    connection.close("no hello within " + options.handshakeTimeout().toMillis() + " ms");
+                }
+            }, options.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS));
+            thread.start();
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The bridge is closing and its timer has stopped.
+            connection.close("bridge closed");
+            connectionClosed(connection, "bridge closed");
+            return;
+        } catch (OutOfMemoryError e) {
+            // No thread to be had (a process limit): refuse this client, keep serving the others.
+            LOGGER.log(Level.WARNING, "statestore bridge: cannot start a thread for a new connection: " + e);
+            connection.close("no thread");
+            connectionClosed(connection, "no thread");
+            return;
+        }
+        if (closed) {
+            connection.close("bridge closed");
+        }
+    }
+
+    private static boolean listenerIsUnix(SocketChannel client) throws IOException {
+        return client.getLocalAddress() instanceof UnixDomainSocketAddress;
+    }
+
+    private void refuseBusy(SocketChannel client) {
+        try {
+            FrameOutput out = new FrameOutput();
+            out.error(null, ErrorCode.SERVER_BUSY, "server busy: " + options.maxConnections()
+                    + " connections are open, the limit; retry later, close idle connections, or raise the limit"
+                    + " (--max-connections)");
+            out.flushTo(client);
+            client.shutdownOutput();
+            // Closed a moment later: closing at once, with the client's hello unread, would reset the
+            // connection and could destroy the reply before the client reads it.
+            watchdog.schedule(() -> closeQuietly(client), 500, TimeUnit.MILLISECONDS);
+        } catch (IOException | java.util.concurrent.RejectedExecutionException e) {
+            closeQuietly(client);
+        }
+        problem("connection refused, server busy", "at the limit of " + options.maxConnections() + " connections");
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // Nothing left to release.
+        }
+    }
+
+    void closeLater(BridgeConnection connection, long millis) {
+        try {
+            watchdog.schedule(() -> connection.close("closed after a final reply"), millis, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            connection.close("bridge closed");
+        }
+    }
+
+    void authenticated(BridgeConnection connection) {
+        ScheduledFuture<?> deadline = handshakeDeadlines.remove(connection);
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+    }
+
+    void connectionClosed(BridgeConnection connection, String reason) {
+        authenticated(connection);
+        if (connections.remove(connection)) {
+            open.decrementAndGet();
+        }
+        threads.remove(connection);
+        LOGGER.log(Level.DEBUG, () -> "statestore bridge: connection closed: " + reason);
+    }
+
+    void logUnexpected(String op, RuntimeException e) {
+        // One stack trace says what is wrong; repeating it per request would drown the log.
+        long count = unexpectedFailures.incrementAndGet();
+        if (count == 1) {
+            LOGGER.log(Level.WARNING, "statestore bridge: the store failed unexpectedly in op \"" + op
+                    + "\"; replied STORE_ERROR (later failures are logged without stack trace)", e);
+        } else if (Long.bitCount(count) == 1) {
+            LOGGER.log(Level.WARNING, "statestore bridge: " + count + " unexpected store failures so far; latest in"
+                    + " op \"" + op + "\": " + e);
+        }
+    }
+
+    /**
+     * Logs a client problem (a refused token, a frame too large, a silent connection) compactly: the first of
+     * each kind, then only at counts 2, 4, 8, ..., so a misbehaving client cannot flood the log.
+     */
+    void problem(String kind, String detail) {
+        long count = problems.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
+        if (Long.bitCount(count) == 1) {
+            LOGGER.log(Level.INFO, "statestore bridge: " + kind + " (" + count + (count == 1 ? " time" : " times")
+                    + " so far): " + detail);
+        }
+    }
+
+    /** The number of requests that failed in a way the protocol does not name; for tests and diagnostics. */
+    long unexpectedFailures() {
+        return unexpectedFailures.get();
+    }
+
+    Logger logger() {
+        return LOGGER;
+    }
+
+    /**
+     * Returns the addresses served, the Unix socket first.
+     *
+     * @return the addresses, as clients write them ({@code unix:/...}, {@code tcp:127.0.0.1:PORT})
+     */
+    public List<BridgeAddress> addresses() {
+        List<BridgeAddress> addresses = new ArrayList<>();
+        listeners.forEach(listener -> addresses.add(listener.address));
+        return Collections.unmodifiableList(addresses);
+    }
+
+    /**
+     * Returns the address workers are given: the Unix socket if served, else TCP.
+     *
+     * @return the first of {@link #addresses()}
+     */
+    public BridgeAddress address() {
+        return listeners.get(0).address;
+    }
+
+    /**
+     * Returns the token clients present at hello.
+     *
+     * @return the token
+     */
+    public String token() {
+        return options.token();
+    }
+
+    /**
+     * Returns the options the bridge was started with.
+     *
+     * @return the options
+     */
+    public BridgeOptions options() {
+        return options;
+    }
+
+    /**
+     * Returns the store served.
+     *
+     * @return the store, which the caller still owns
+     */
+    public StateStore store() {
+        return store;
+    }
+
+    /**
+     * Returns how many client connections are open now.
+     *
+     * @return the number of connections
+     */
+    public int connectionCount() {
+        return open.get();
+    }
+
+    /**
+     * Returns the environment a worker process needs: {@value #ADDRESS_VARIABLE}, {@value #TOKEN_VARIABLE},
+     * and {@code PYTHONPATH} with the directory of the bundled Python package first (followed by this
+     * process's own {@code PYTHONPATH}, if set). The package is extracted from the jar on first use.
+     *
+     * @return an unmodifiable map to add to a {@link ProcessBuilder}'s environment
+     * @throws UncheckedIOException if the Python package cannot be extracted
+     */
+    public Map<String, String> environment() {
+        Map<String, String> environment = new LinkedHashMap<>();
+        environment.put(ADDRESS_VARIABLE, address().toString());
+        environment.put(TOKEN_VARIABLE, token());
+        String inherited = System.getenv("PYTHONPATH");
+        String packageDirectory = PythonPackage.directory().toString();
+        environment.put("PYTHONPATH", inherited == null || inherited.isEmpty() ? packageDirectory
+                : packageDirectory + File.pathSeparator + inherited);
+        return Collections.unmodifiableMap(environment);
+    }
+
+    /**
+     * Stops serving: stops accepting, closes every connection, waits briefly for requests in progress, and
+     * removes the Unix socket file. Does <b>not</b> close the store. Idempotent.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        for (Listener listener : listeners) {
+            try {
+                listener.channel.close();
+            } catch (IOException e) {
+                LOGGER.log(Level.DEBUG, "closing " + listener.address + ": " + e);
+            }
+        }
+        for (BridgeConnection connection : connections) {
+            connection.close("bridge closed");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (Thread thread : new ArrayList<>(threads.values())) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                try {
+                    thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        // Pending tasks close sockets (refused or lingering ones): run them now rather than drop them.
+        watchdog.shutdownNow().forEach(Runnable::run);
+        try {
+            if (socketFile != null) {
+                Files.deleteIfExists(socketFile);
+            }
+            if (privateDirectory != null) {
+                Files.deleteIfExists(privateDirectory);
+            }
+        } catch (IOException e) {
+            LOGGER.log(Level.WARNING, "statestore bridge: could not remove " + socketFile + ": " + e);
+        }
+    }
+
+    /**
+     * Returns the version of this statestore build.
+     *
+     * @return the version, such as {@code 0.1.0}, or {@code "unknown"} if the build did not record it
+     */
+    public static String version() {
+        return VersionHolder.VERSION;
+    }
+
+    private static final class VersionHolder {
+        static final String VERSION = readVersion();
+
+        private static String readVersion() {
+            try (InputStream in = StateBridge.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    Properties properties = new Properties();
+                    properties.load(in);
+                    String version = properties.getProperty("version");
+                    if (version != null && !version.startsWith("${")) {
+                        return version;
+                    }
+                }
+            } catch (IOException ignored) {
+                // Fall through to "unknown".
+            }
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.statestore.python.cli;
+
+import io.statestore.StateStore;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code statestore set KEY VALUE}. */
+@Command(name = "set", mixinStandardHelpOptions = true,
+        description = {"Stores VALUE under KEY. VALUE is read as an integer (42, -7, any size), a float (1.5, 2e3),"
+                + " true or false when it looks like one, else as a string; --string keeps it a string."})
+final class SetCommand implements Callable<Integer> {
+
+    @Mixin
+    StoreAccess access;
+
+    @Option(names = "--string", description = "Store VALUE as a string even if it looks like a number or boolean.")
+    boolean forceString;
+
+    @Parameters(index = "0", paramLabel = "KEY", description = "The key.")
+    String key;
+
+    @Parameters(index = "1", paramLabel = "VALUE", description = "The value.")
+    String value;
+
+    @Override
+    public Integer call() throws Exception {
+        try (StateStore store = access.open()) {
+            store.store(key, TerminalValues.parse(value, forceString));
+            return 0;
+        }
+    }
+}

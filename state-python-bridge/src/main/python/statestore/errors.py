@@ -1,0 +1,101 @@
+"""The exceptions of the statestore package: one hierarchy under :class:`StateStoreError`.
+
+Each error the bridge server reports carries a numeric code (see the protocol document); the
+client turns it into the class below that matches, keeping the server's message.
+"""
+
+from typing import Dict, Optional, Type
+
+__all__ = [
+    "StateStoreError",
+    "ConfigurationError",
+    "ConnectionLostError",
+    "ProtocolError",
+    "AuthenticationError",
+    "InvalidArgumentError",
+    "StateTypeError",
+    "CounterOverflowError",
+    "error_for_code",
+]
+
+
+class StateStoreError(Exception):
+    """The root of every error this package raises.
+
+    ``code`` is the protocol error code the server sent, or ``None`` for errors found on the
+    Python side. ``str(error)`` is the message (the server's own when it came from the server).
+    """
+
+    def __init__(self, message: str, code: Optional[int] = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class ConfigurationError(StateStoreError):
+    """The client cannot be set up: no address or token given and none in the environment,
+    or an address that is not ``unix:PATH`` / ``tcp:HOST:PORT``."""
+
+
+class ConnectionLostError(StateStoreError, ConnectionError):
+    """The bridge cannot be reached, or the connection broke during a request.
+
+    The request may or may not have been carried out. The client drops the connection and
+    opens a fresh one on its next request.
+    """
+
+
+class ProtocolError(StateStoreError):
+    """The two sides do not understand each other: malformed frames, an unknown operation,
+    no common protocol version, or a frame above the server's size limit."""
+
+
+class AuthenticationError(StateStoreError):
+    """The server refused the token."""
+
+
+class InvalidArgumentError(StateStoreError, ValueError):
+    """A bad key (not a string, empty, longer than 64 KiB of UTF-8, unpaired surrogates), a value
+    outside the value model (a set, a datetime, an arbitrary object, a top-level ``None``), or
+    wrong arguments. Nothing was written."""
+
+
+class StateTypeError(StateStoreError, TypeError):
+    """An operation met a stored value of the wrong type, e.g. ``incr`` on a key holding a
+    string. The stored value is unchanged."""
+
+
+class CounterOverflowError(StateStoreError, OverflowError):
+    """``incr``/``decr`` would leave the signed 64-bit range. The stored value is unchanged."""
+
+
+# Protocol error codes, as the server sends them.
+MALFORMED = 1
+UNAUTHORIZED = 2
+UNSUPPORTED_VERSION = 3
+UNKNOWN_OP = 4
+BAD_ARGUMENT = 5
+WRONG_TYPE = 6
+OVERFLOW = 7
+FRAME_TOO_LARGE = 8
+STORE_ERROR = 9
+SERVER_BUSY = 10
+
+_CLASS_BY_CODE: Dict[int, Type[StateStoreError]] = {
+    MALFORMED: ProtocolError,
+    UNAUTHORIZED: AuthenticationError,
+    UNSUPPORTED_VERSION: ProtocolError,
+    UNKNOWN_OP: ProtocolError,
+    BAD_ARGUMENT: InvalidArgumentError,
+    WRONG_TYPE: StateTypeError,
+    OVERFLOW: CounterOverflowError,
+    FRAME_TOO_LARGE: ProtocolError,
+    STORE_ERROR: StateStoreError,
+    SERVER_BUSY: StateStoreError,
+}
+
+
+def error_for_code(code: int, message: object) -> StateStoreError:
+    """Returns the exception for an error reply: the class mapped to ``code`` (the root class for a
+    code this client does not know) holding the server's message."""
+    cls = _CLASS_BY_CODE.get(code, StateStoreError)
+    return cls(message if isinstance(message, str) else repr(message), code)

@@ -1,0 +1,201 @@
+package io.statestore.python;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.statestore.StateStore;
+import io.statestore.StateTypeException;
+import java.math.BigInteger;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Every op of the protocol, through a real bridge over a Unix socket and over TCP. */
+class BridgeOpsTest {
+
+    @TempDir
+    Path directory;
+
+    private StateStore store;
+    private StateBridge bridge;
+
+    @BeforeEach
+    void start() throws Exception {
+        store = TestBridges.freshStore();
+        bridge = TestBridges.startBoth(store, directory);
+    }
+
+    @AfterEach
+    void stop() {
+        bridge.close();
+        store.close();
+    }
+
+    private BridgeClient client(TestBridges.Transport transport) throws Exception {
+        return BridgeClient.connect(TestBridges.address(bridge, transport), bridge.token());
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestBridges.Transport.class)
+    @DisplayName("hello answers with the version, the server name and the frame limit")
+    void helloReportsVersionAndLimits(TestBridges.Transport transport) throws Exception {
+        try (BridgeClient client = client(transport)) {
+            assertEquals(1L, client.serverInfo().get("version"));
+            assertEquals("statestore " + StateBridge.version(), client.serverInfo().get("server"));
+            assertEquals((long) BridgeOptions.DEFAULT_MAX_FRAME_BYTES, client.serverInfo().get("max_frame"));
+            client.ping();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestBridges.Transport.class)
+    @DisplayName("set and get carry every type of the value model without loss, and reach the store itself")
+    void setAndGetEveryValueType(TestBridges.Transport transport) throws Exception {
+        Map<Object, Object> map = new LinkedHashMap<>();
+        map.put("z", 1L);
+        map.put(7L, List.of(true, false));
+        map.put("nested", Map.of("bytes", new byte[] {0, 1, 2}));
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("bool", true);
+        values.put("long", Long.MIN_VALUE);
+        values.put("big", new BigInteger("123456789012345678901234567890"));
+        values.put("negbig", new BigInteger("-98765432109876543210"));
+        values.put("double", 2.5);
+        values.put("nan", Double.NaN);
+        values.put("inf", Double.NEGATIVE_INFINITY);
+        values.put("string", "h\u00e9llo \uD83D\uDE00");
+        values.put("bytes", new byte[] {(byte) 0xff, 0, 1});
+        values.put("list", Arrays.asList(1L, null, "x", 1.5));
+        values.put("map", map);
+        try (BridgeClient client = client(transport)) {
+            values.forEach(client::store);
+            for (Map.Entry<String, Object> entry : values.entrySet()) {
+                Object fetched = client.fetch(entry.getKey()).orElseThrow();
+                Object direct = store.fetch(entry.getKey()).orElseThrow();
+                assertTrue(io.statestore.value.Values.equal(io.statestore.value.Values.normalize(entry.getValue()), fetched), entry.getKey() + ": " + fetched);
+                assertTrue(io.statestore.value.Values.equal(io.statestore.value.Values.normalize(entry.getValue()), direct), entry.getKey() + ": " + direct);
+            }
+            assertArrayEquals(new byte[] {(byte) 0xff, 0, 1}, (byte[]) client.fetch("bytes").orElseThrow());
+            assertEquals(List.of("z", 7L, "nested"), List.copyOf(((Map<?, ?>) client.fetch("map").orElseThrow()).keySet()),
+                    "map order is kept");
+            assertTrue(client.fetch("absent").isEmpty(), "an absent key reads as nil");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestBridges.Transport.class)
+    @DisplayName("delete, keys with and without prefix, size and clear act on the served store")
+    void deleteKeysSizeClear(TestBridges.Transport transport) throws Exception {
+        try (BridgeClient client = client(transport)) {
+            store.store("user:1", "ann");
+            store.store("user:2", "bob");
+            client.store("job:1", 1L);
+            assertEquals(3L, client.size());
+            assertEquals(Set.of("user:1", "user:2"), client.keys("user:"));
+            assertEquals(Set.of("user:1", "user:2", "job:1"), client.keys());
+            assertEquals(Set.of("user:1", "user:2", "job:1"), Set.copyOf((List<?>) client.call("keys", (Object) null)),
+                    "a nil prefix lists every key");
+            assertEquals(List.of("job:1"), client.call("keys", "job"));
+            assertTrue(client.remove("user:1"));
+            assertFalse(client.remove("user:1"), "a second delete finds nothing");
+            assertFalse(store.fetch("user:1").isPresent());
+            client.clear();
+            assertEquals(0L, store.size());
+            assertEquals(0L, client.size());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestBridges.Transport.class)
+    @DisplayName("incr and decr are the store's atomic counters, with a default amount of 1")
+    void incrAndDecr(TestBridges.Transport transport) throws Exception {
+        try (BridgeClient client = client(transport)) {
+            assertEquals(5L, client.incr("n", 5));
+            assertEquals(6L, client.call("incr", "n"));
+            assertEquals(4L, client.decr("n", 2));
+            assertEquals(3L, client.call("decr", "n"));
+            assertEquals(3L, store.fetch("n").orElseThrow());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestBridges.Transport.class)
+    @DisplayName("get_multi returns present keys only; set_multi writes all or, with one bad entry, nothing")
+    void batches(TestBridges.Transport transport) throws Exception {
+        try (BridgeClient client = client(transport)) {
+            client.storeAll(Map.of("a", 1L, "b", "two"));
+            assertEquals(Map.of("a", 1L, "b", "two"), client.fetchAll(List.of("a", "b", "missing")));
+            Map<String, Object> bad = new LinkedHashMap<>();
+            bad.put("c", 3L);
+            bad.put("", 4L);
+            assertThrows(IllegalArgumentException.class, () -> client.storeAll(bad));
+            assertFalse(store.fetch("c").isPresent(), "nothing of a refused batch is written");
+            BridgeClient.Reply reply = client.request("set_multi", Map.of("d", 1L, 5L, 2L));
+            assertEquals(ErrorCode.BAD_ARGUMENT, reply.error());
+            assertFalse(store.fetch("d").isPresent(), "a batch with a non-string key writes nothing");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestBridges.Transport.class)
+    @DisplayName("cas creates on nil expected, replaces on a match, deletes on nil update, refuses a mismatch")
+    void compareAndSet(TestBridges.Transport transport) throws Exception {
+        try (BridgeClient client = client(transport)) {
+            assertTrue(client.compareAndSet("k", null, Map.of("v", 1L)));
+            assertFalse(client.compareAndSet("k", null, "other"));
+            assertFalse(client.compareAndSet("k", Map.of("v", 2L), "other"));
+            assertTrue(client.compareAndSet("k", Map.of("v", 1L), "second"));
+            assertEquals("second", store.fetch("k").orElseThrow());
+            assertTrue(client.compareAndSet("k", "second", null));
+            assertFalse(store.fetch("k").isPresent());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestBridges.Transport.class)
+    @DisplayName("store errors map to WRONG_TYPE, OVERFLOW and BAD_ARGUMENT, and leave the value as it was")
+    void storeErrorsMapToCodes(TestBridges.Transport transport) throws Exception {
+        try (BridgeClient client = client(transport)) {
+            client.store("s", "text");
+            assertEquals(ErrorCode.WRONG_TYPE, client.request("incr", "s", 1L).error());
+            assertThrows(StateTypeException.class, () -> client.incr("s", 1));
+            client.store("max", Long.MAX_VALUE);
+            assertEquals(ErrorCode.OVERFLOW, client.request("incr", "max", 1L).error());
+            assertThrows(ArithmeticException.class, () -> client.incr("max", 1));
+            assertEquals(Long.MAX_VALUE, store.fetch("max").orElseThrow());
+            assertEquals(ErrorCode.BAD_ARGUMENT, client.request("set", "", 1L).error());
+            assertEquals(ErrorCode.BAD_ARGUMENT, client.request("set", "k", null).error());
+            assertEquals(ErrorCode.BAD_ARGUMENT, client.request("incr", "n", 2.5).error());
+            assertEquals(ErrorCode.BAD_ARGUMENT, client.request("incr", "n", new BigInteger("99999999999999999999")).error());
+            assertEquals("text", store.fetch("s").orElseThrow());
+            assertFalse(store.fetch("n").isPresent());
+            assertNull(client.fetch("k").orElse(null));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestBridges.Transport.class)
+    @DisplayName("a closed store answers STORE_ERROR and the connection stays usable")
+    void closedStoreIsStoreError(TestBridges.Transport transport) throws Exception {
+        try (BridgeClient client = client(transport)) {
+            store.close();
+            BridgeClient.Reply reply = client.request("get", "k");
+            assertEquals(ErrorCode.STORE_ERROR, reply.error());
+            assertEquals(ErrorCode.STORE_ERROR, client.request("incr", "k", 1L).error());
+            client.ping();
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package io.statestore.python.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.statestore.StateStore;
+import io.statestore.StateStores;
+import io.statestore.python.BridgeAddress;
+import io.statestore.python.BridgeClient;
+import io.statestore.python.BridgeOptions;
+import io.statestore.python.StateBridge;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The statestore command line, run in this JVM against a real bridge, and {@code serve} in a child JVM. */
+class StatestoreCommandTest {
+
+    @TempDir
+    Path directory;
+
+    private String storeName;
+    private StateStore store;
+    private StateBridge bridge;
+
+    /** What one command printed and returned. */
+    record Result(int status, String out, String err) {
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        storeName = "memory:cli-test-" + UUID.randomUUID();
+        store = StateStores.open(storeName);
+        bridge = StateBridge.start(store, BridgeOptions.defaults());
+    }
+
+    @AfterEach
+    void stop() {
+        bridge.close();
+        store.close();
+    }
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = StatestoreCommand.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        int status = commandLine.execute(args);
+        return new Result(status, out.toString(), err.toString());
+    }
+
+    private Result atBridge(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add(1, "--address=" + bridge.address());
+        all.add(2, "--token=" + bridge.token());
+        return run(all.toArray(String[]::new));
+    }
+
+    @Test
+    @DisplayName("set parses integers, floats and booleans, --string keeps text; get prints one value per line")
+    void setAndGet() {
+        assertEquals(0, atBridge("set", "int", "42").status());
+        assertEquals(0, atBridge("set", "huge", "123456789012345678901234567890").status());
+        assertEquals(0, atBridge("set", "float", "1.5e3").status());
+        assertEquals(0, atBridge("set", "flag", "true").status());
+        assertEquals(0, atBridge("set", "text", "hello world").status());
+        assertEquals(0, atBridge("set", "--string", "zip", "01234").status());
+        assertEquals(42L, store.fetch("int").orElseThrow());
+        assertEquals(new BigInteger("123456789012345678901234567890"), store.fetch("huge").orElseThrow());
+        assertEquals(1500.0, store.fetch("float").orElseThrow());
+        assertEquals(true, store.fetch("flag").orElseThrow());
+        assertEquals("hello world", store.fetch("text").orElseThrow());
+        assertEquals("01234", store.fetch("zip").orElseThrow());
+        assertEquals("42\n", atBridge("get", "int").out());
+        assertEquals("hello world\n", atBridge("get", "text").out());
+        assertEquals("1500.0\n", atBridge("get", "float").out());
+
+        store.store("doc", Map.of("name", "a \"quoted\" name", "tags", List.of(1, "two", new byte[] {1})));
+        String printed = atBridge("get", "doc").out().trim();
+        assertTrue(printed.contains("\"name\": \"a \\\"quoted\\\" name\""), printed);
+        assertTrue(printed.contains("\"tags\": [1, \"two\", \"base64:AQ==\"]"), printed);
+    }
+
+    @Test
+    @DisplayName("get of an absent key exits 1 with a message on stderr and nothing on stdout")
+    void getAbsent() {
+        Result result = atBridge("get", "missing");
+        assertEquals(1, result.status());
+        assertEquals("", result.out());
+        assertTrue(result.err().contains("no key \"missing\""), result.err());
+    }
+
+    @Test
+    @DisplayName("incr prints the new value; keys prints sorted keys; del prints whether it removed")
+    void incrKeysDel() {
+        assertEquals("1\n", atBridge("incr", "hits").out());
+        assertEquals("11\n", atBridge("incr", "hits", "10").out());
+        assertEquals("8\n", atBridge("incr", "hits", "-3").out());
+        store.store("user:b", 1L);
+        store.store("user:a", 2L);
+        assertEquals("user:a\nuser:b\n", atBridge("keys", "user:").out());
+        assertEquals("hits\nuser:a\nuser:b\n", atBridge("keys").out());
+        assertEquals("true\n", atBridge("del", "user:a").out());
+        assertEquals("false\n", atBridge("del", "user:a").out());
+        assertFalse(store.fetch("user:a").isPresent());
+    }
+
+    @Test
+    @DisplayName("incr on a string fails with exit 1 and the store's message; the value stays")
+    void incrOnString() {
+        store.store("name", "ann");
+        Result result = atBridge("incr", "name");
+        assertEquals(1, result.status());
+        assertTrue(result.err().startsWith("statestore incr: "), result.err());
+        assertTrue(result.err().contains("name"), result.err());
+        assertEquals("ann", store.fetch("name").orElseThrow());
+    }
+
+    @Test
+    @DisplayName("--store opens the store directly, without a bridge")
+    void directStore() {
+        assertEquals(0, run("set", "--store", storeName, "direct", "7").status());
+        assertEquals(7L, store.fetch("direct").orElseThrow());
+        assertEquals("8\n", run("incr", "--store", storeName, "direct").out());
+    }
+
+    @Test
+    @DisplayName("without --store, --address or the environment, a command exits 2 saying what to give")
+    void noStoreGiven() {
+        var environment = StoreAccess.environment;
+        try {
+            StoreAccess.environment = name -> null;
+            Result result = run("get", "k");
+            assertEquals(2, result.status());
+            assertTrue(result.err().contains("--address") && result.err().contains("--store"), result.err());
+        } finally {
+            StoreAccess.environment = environment;
+        }
+    }
+
+    @Test
+    @DisplayName("STATESTORE_ADDRESS and STATESTORE_TOKEN in the environment stand in for --address and --token")
+    void bridgeFromEnvironment() {
+        var environment = StoreAccess.environment;
+        try {
+            Map<String, String> variables = bridge.environment();
+            StoreAccess.environment = variables::get;
+            assertEquals(0, run("set", "from-env", "yes").status());
+            assertEquals("yes\n", run("get", "from-env").out());
+        } finally {
+            StoreAccess.environment = environment;
+        }
+    }
+
+    @Test
+    @DisplayName("a wrong token fails with exit 1 and a message naming the refusal")
+    void wrongToken() {
+        Result result = run("get", "--address=" + bridge.address(), "--token=wrong", "k");
+        assertEquals(1, result.status());
+        assertTrue(result.err().contains("refused") && result.err().contains("wrong token"), result.err());
+    }
+
+    @Test
+    @DisplayName("--help works for the command and every subcommand; --version prints the version")
+    void helpAndVersion() {
+        Result top = run("--help");
+        assertEquals(0, top.status());
+        for (String command : List.of("serve", "run", "get", "set", "incr", "keys", "del")) {
+            assertTrue(top.out().contains(command), top.out());
+            Result help = run(command, "--help");
+            assertEquals(0, help.status(), command);
+            assertTrue(help.out().contains("Usage: statestore " + command), help.out());
+        }
+        Result version = run("--version");
+        assertEquals(0, version.status());
+        assertTrue(version.out().startsWith("statestore " + StateBridge.version()), version.out());
+        assertEquals(2, run().status(), "no subcommand is a usage error");
+    }
+
+    @Test
+    @DisplayName("run serves the store to N Python workers, reports each exit, and exits with 0 when all succeed")
+    void runWorkers() {
+        Result result = run("run", "--store", storeName, "--workers", "3", "--", "python3", "-c",
+                "from statestore import state_incr; import os; state_incr('runs');"
+                        + " print('worker says', os.environ['STATESTORE_WORKER_INDEX'])");
+        assertEquals(0, result.status(), result.err());
+        assertEquals(3L, store.fetch("runs").orElseThrow());
+        for (int index = 0; index < 3; index++) {
+            assertTrue(result.out().contains("[worker " + index + "] worker says " + index), result.out());
+            assertTrue(result.err().contains("worker " + index + " exited with status 0"), result.err());
+        }
+        assertTrue(result.err().contains("(3 of 3 finished)"), result.err());
+    }
+
+    @Test
+    @DisplayName("run exits with the status of a failing worker, and with 124 after --timeout")
+    void runFailureAndTimeout() {
+        Result failed = run("run", "--store", storeName, "--workers", "2", "--", "python3", "-c",
+                "import os, sys; sys.exit(3 if os.environ['STATESTORE_WORKER_INDEX'] == '1' else 0)");
+        assertEquals(3, failed.status(), failed.err());
+        Result slow = run("run", "--store", storeName, "--workers", "1", "--timeout", "1", "--", "python3", "-c",
+                "import time; time.sleep(120)");
+        assertEquals(RunCommand.TIMED_OUT, slow.status(), slow.err());
+        assertTrue(slow.err().contains("stopping them"), slow.err());
+    }
+
+    @Test
+    @DisplayName("serve in its own JVM prints the contract lines, serves, and on SIGTERM removes its socket file")
+    void serveInChildJvm() throws Exception {
+        Path socket = directory.resolve("serve.sock");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                StatestoreCommand.class.getName(), "serve", "--store", "memory:", "--unix", socket.toString(),
+                "--tcp", "127.0.0.1:0").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            String unixLine = lines.readLine();
+            String tcpLine = lines.readLine();
+            String tokenLine = lines.readLine();
+            assertEquals("ready", lines.readLine());
+            assertEquals("STATESTORE_ADDRESS=unix:" + socket, unixLine);
+            assertTrue(tcpLine.matches("STATESTORE_ADDRESS=tcp:127\\.0\\.0\\.1:[0-9]+"), tcpLine);
+            assertTrue(tokenLine.matches("STATESTORE_TOKEN=[A-Za-z0-9_-]{43}"), tokenLine);
+            String token = tokenLine.substring("STATESTORE_TOKEN=".length());
+            try (BridgeClient client = BridgeClient.connect(BridgeAddress.parse(tcpLine.substring(19)), token)) {
+                client.store("k", "v");
+            }
+            try (BridgeClient client = BridgeClient.connect(BridgeAddress.parse(unixLine.substring(19)), token)) {
+                assertEquals("v", client.fetch("k").orElseThrow());
+            }
+            process.destroy();
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS), "serve stops on SIGTERM");
+            assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "the socket file is removed");
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    @DisplayName("serve with neither --unix nor --tcp serves a 0600 socket in a private 0700 directory, with --token not printed")
+    void serveDefaultSocket() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                StatestoreCommand.class.getName(), "serve", "--store", "memory:", "--token", "given-token")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            String addressLine = lines.readLine();
+            assertEquals("ready", lines.readLine(), "no token line when the token was given");
+            assertTrue(addressLine.startsWith("STATESTORE_ADDRESS=unix:"), addressLine);
+            Path socket = BridgeAddress.parse(addressLine.substring(19)).unixPath();
+            assertEquals("rw-------", PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(socket, LinkOption.NOFOLLOW_LINKS)));
+            assertEquals("rwx------", PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(socket.getParent())));
+            try (BridgeClient client = BridgeClient.connect(BridgeAddress.unix(socket), "given-token")) {
+                client.ping();
+            }
+            process.destroy();
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS), "serve stops on SIGTERM");
+            assertFalse(Files.exists(socket.getParent()), "the private directory is removed");
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    @DisplayName("serve with a bad option value or store URI exits 1 naming the problem; without --store it exits 2")
+    void serveOptions() throws Exception {
+        Result badTcp = run("serve", "--store", "memory:", "--tcp", "localhost");
+        assertEquals(1, badTcp.status());
+        assertTrue(badTcp.err().contains("HOST:PORT"), badTcp.err());
+        Result badFrame = run("serve", "--store", "memory:", "--max-frame", "10");
+        assertEquals(1, badFrame.status());
+        assertTrue(badFrame.err().contains("max frame size"), badFrame.err());
+        Result badStore = run("serve", "--store", "nosuch:x");
+        assertEquals(1, badStore.status());
+        assertTrue(badStore.err().contains("installed schemes"), badStore.err());
+        assertEquals(2, run("serve").status(), "--store is required");
+    }
+}
