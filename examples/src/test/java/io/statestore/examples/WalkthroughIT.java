@@ -3,12 +3,10 @@ package io.statestore.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,6 +20,7 @@ class WalkthroughIT {
 
     private static final Path MODULE_PATH = Path.of("target", "mods");
     private static final String MAIN = "io.statestore.examples/io.statestore.examples.Walkthrough";
+    private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
     private static List<String> expectedLines(String uri) {
         return List.of(
@@ -41,52 +40,25 @@ class WalkthroughIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"memory:"})
     @DisplayName("java -p target/mods -m io.statestore.examples/... URI prints the walkthrough and exits 0")
-    void runsOnTheModulePath(String uri) throws Exception {
+    void runsOnTheModulePath(String uri) {
         assertTrue(Files.isDirectory(MODULE_PATH), MODULE_PATH + " is built by mvn package");
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Path stderr = Files.createTempFile("walkthrough", ".err");
-        Process process = new ProcessBuilder(java.toString(), "-p", MODULE_PATH.toString(), "-m", MAIN, uri)
-                .redirectError(stderr.toFile())
-                .start();
-        try {
-            process.getOutputStream().close();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(process.waitFor(2, TimeUnit.MINUTES), "the walkthrough did not finish");
-            String err = Files.readString(stderr);
-            assertEquals(0, process.exitValue(), "exit code; stderr:\n" + err + "\nstdout:\n" + out);
-            assertEquals(expectedLines(uri), out.lines().toList(), "stderr:\n" + err);
-        } finally {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
-            deleteQuietly(stderr);
-        }
+        ChildProcess.Result run = ChildProcess.run(walkthrough(uri), TIMEOUT);
+        assertEquals(0, run.exitCode(), run.transcript());
+        assertEquals(expectedLines(uri), run.stdout().lines().toList(), run.transcript());
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"nosuch:", "memory:?unknown=1"})
     @DisplayName("a bad store URI makes the walkthrough exit 2 with the reason on stderr")
-    void badUriFails(String uri) throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process process = new ProcessBuilder(java.toString(), "-p", MODULE_PATH.toString(), "-m", MAIN, uri)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        try {
-            String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(process.waitFor(2, TimeUnit.MINUTES), "the walkthrough did not finish");
-            assertEquals(2, process.exitValue(), err);
-            assertTrue(err.startsWith("walkthrough: "), err);
-            assertTrue(err.contains("memory"), "the message lists the installed schemes or options: " + err);
-        } finally {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
-        }
+    void badUriFails(String uri) {
+        ChildProcess.Result run = ChildProcess.run(walkthrough(uri), TIMEOUT);
+        assertEquals(2, run.exitCode(), run.transcript());
+        assertTrue(run.stderr().startsWith("walkthrough: "), run.transcript());
+        assertTrue(run.stderr().contains("memory"), "the message lists the installed schemes or options: "
+                + run.transcript());
     }
 
-    private static void deleteQuietly(Path path) {
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException e) {
-            // a temp file left behind is harmless
-        }
+    static List<String> walkthrough(String uri) {
+        return List.of(ChildProcess.java(), "-p", MODULE_PATH.toString(), "-m", MAIN, uri);
     }
 }
