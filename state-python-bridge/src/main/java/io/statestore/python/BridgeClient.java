@@ -1,11 +1,10 @@
 package io.statestore.python;
 
 import io.statestore.StateStore;
-import io.statestore.StateStoreClosedException;
+import io.statestore.spi.AbstractStateStore;
 import io.statestore.StateStoreException;
 import io.statestore.StateTypeException;
 import io.statestore.value.ValueCodec;
-import io.statestore.value.Values;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -17,25 +16,24 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 
 /**
  * A Java client of the bridge protocol, as a {@link StateStore}: each call is one request and its reply over
- * one connection. Error replies become the exceptions the {@link StateStore} contract names
- * ({@code IllegalArgumentException} for BAD_ARGUMENT, {@link StateTypeException} for WRONG_TYPE,
- * {@code ArithmeticException} for OVERFLOW, {@link StateStoreException} for STORE_ERROR) and
- * {@link BridgeException} for the rest and for a lost connection. Thread-safe: calls are serialized.
+ * one connection. Keys and values are checked here, as every store checks them, before anything is sent.
+ * Error replies become the exceptions the {@link StateStore} contract names ({@code IllegalArgumentException}
+ * for BAD_ARGUMENT, {@link StateTypeException} for WRONG_TYPE, {@code ArithmeticException} for OVERFLOW,
+ * {@link StateStoreException} for STORE_ERROR), and {@link BridgeException} for the other codes and for a
+ * lost connection. Closing the client closes its connection, not the served store. Thread-safe: calls are
+ * serialized.
  */
-public final class BridgeClient implements StateStore {
+public final class BridgeClient extends AbstractStateStore {
 
     /** The largest reply this client reads; the server's frames are bounded by its own maximum. */
     private static final int MAX_REPLY_BYTES = 1 << 30;
@@ -95,9 +93,9 @@ public final class BridgeClient implements StateStore {
     private final DataOutputStream out;
     private final Map<String, Object> serverInfo;
     private long nextId = 1;
-    private boolean closed;
 
     private BridgeClient(BridgeAddress address, SocketChannel channel, String token) throws IOException {
+        super("bridge at " + address);
         this.address = address;
         this.channel = channel;
         this.in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 64 * 1024));
@@ -180,9 +178,7 @@ public final class BridgeClient implements StateStore {
      * @throws IllegalArgumentException if an argument is outside the value model (nothing is sent)
      */
     public synchronized Reply request(String op, Object... args) {
-        if (closed) {
-            throw new StateStoreClosedException("this bridge client was closed");
-        }
+        checkOpen();
         long id = nextId++;
         byte[] frame;
         try (MessageBufferPacker packer = MessagePack.newDefaultBufferPacker()) {
@@ -264,96 +260,65 @@ public final class BridgeClient implements StateStore {
     }
 
     @Override
-    public void store(String key, Object value) {
+    protected void doStore(String key, Object value) {
         call("set", key, value);
     }
 
     @Override
-    public Optional<Object> fetch(String key) {
+    protected Optional<Object> doFetch(String key) {
         return Optional.ofNullable(call("get", key));
     }
 
     @Override
-    public <T> Optional<T> fetch(String key, Class<T> type) {
-        Optional<Object> value = fetch(key);
-        if (value.isPresent() && !type.isInstance(value.get())) {
-            throw new StateTypeException("key \"" + key + "\" holds a " + Values.typeName(value.get()) + ", not a "
-                    + type.getSimpleName());
-        }
-        return value.map(type::cast);
-    }
-
-    @Override
-    public boolean remove(String key) {
+    protected boolean doRemove(String key) {
         return (Boolean) call("delete", key);
     }
 
     @Override
-    public Set<String> keys() {
-        return keys("");
-    }
-
-    @Override
-    public Set<String> keys(String prefix) {
-        Objects.requireNonNull(prefix, "prefix");
-        Set<String> keys = new LinkedHashSet<>();
+    protected Collection<String> doKeys(String prefix) {
+        List<String> keys = new ArrayList<>();
         for (Object key : (List<?>) call("keys", prefix)) {
             keys.add((String) key);
         }
-        return Collections.unmodifiableSet(keys);
+        return keys;
     }
 
     @Override
-    public void clear() {
+    protected void doClear() {
         call("clear");
     }
 
     @Override
-    public long size() {
+    protected long doSize() {
         return (Long) call("size");
     }
 
     @Override
-    public long incr(String key, long amount) {
+    protected long doIncr(String key, long amount) {
         return (Long) call("incr", key, amount);
     }
 
     @Override
-    public long decr(String key, long amount) {
-        return (Long) call("decr", key, amount);
-    }
-
-    @Override
-    public Map<String, Object> fetchAll(Collection<String> keys) {
+    protected Map<String, Object> doFetchAll(List<String> keys) {
         Map<String, Object> result = new LinkedHashMap<>();
-        ((Map<?, ?>) call("get_multi", new ArrayList<>(keys))).forEach((k, v) -> result.put((String) k, v));
-        return Collections.unmodifiableMap(result);
+        ((Map<?, ?>) call("get_multi", keys)).forEach((k, v) -> result.put((String) k, v));
+        return result;
     }
 
     @Override
-    public void storeAll(Map<String, ?> entries) {
+    protected void doStoreAll(Map<String, Object> entries) {
         call("set_multi", entries);
     }
 
     @Override
-    public boolean compareAndSet(String key, Object expected, Object update) {
+    protected boolean doCompareAndSet(String key, Object expected, Object update) {
         return (Boolean) call("cas", key, expected, update);
     }
 
+    /** Closes the connection. */
     @Override
-    public <T> T unwrap(Class<T> type) {
-        if (type.isInstance(this)) {
-            return type.cast(this);
-        }
-        throw new IllegalArgumentException("a bridge client has no " + type.getName() + "; it talks to the store"
-                + " of a bridge at " + address);
-    }
-
-    /** Closes the connection. Idempotent. */
-    @Override
-    public synchronized void close() {
-        if (!closed) {
-            closed = true;
+    protected void doClose() {
+        synchronized (this) {
             try {
                 channel.close();
             } catch (IOException ignored) {
@@ -362,8 +327,4 @@ public final class BridgeClient implements StateStore {
         }
     }
 
-    @Override
-    public String toString() {
-        return "BridgeClient[" + address + "]";
-    }
 }

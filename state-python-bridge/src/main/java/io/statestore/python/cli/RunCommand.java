@@ -56,8 +56,10 @@ final class RunCommand implements Callable<Integer> {
         AtomicInteger done = new AtomicInteger();
         AtomicInteger firstFailure = new AtomicInteger();
         PythonWorkers.Builder builder = PythonWorkers.builder(command).count(workers);
-        try (StateStore opened = StateStores.open(store);
-             StateBridge bridge = StateBridge.start(opened, BridgeOptions.defaults())) {
+        StateStore opened = StateStores.open(store);
+        StateBridge bridge = null;
+        try {
+            bridge = StateBridge.start(opened, BridgeOptions.defaults());
             builder.environment(bridge.environment())
                     .stdout(line -> {
                         synchronized (out) {
@@ -82,7 +84,13 @@ final class RunCommand implements Callable<Integer> {
                         }
                     });
             PythonWorkers running = builder.start();
-            Thread stopOnSignal = new Thread(running::close, "statestore-run-shutdown");
+            // On SIGTERM or Ctrl-C: stop the workers, then the bridge, then close the store cleanly.
+            StateBridge serving = bridge;
+            Thread stopOnSignal = new Thread(() -> {
+                running.close();
+                serving.close();
+                opened.close();
+            }, "statestore-run-shutdown");
             Runtime.getRuntime().addShutdownHook(stopOnSignal);
             try {
                 Duration limit = timeout == null ? Duration.ofDays(365 * 100L)
@@ -102,6 +110,11 @@ final class RunCommand implements Callable<Integer> {
                     // The hook is already running: it stops the workers.
                 }
             }
+        } finally {
+            if (bridge != null) {
+                bridge.close();
+            }
+            opened.close();
         }
         return firstFailure.get();
     }
