@@ -30,19 +30,6 @@ STORE_URIS: List[str] = [
     "mapdb:{dir}/state.db?durability=group",
 ]
 
-_SOURCES = Path(__file__).resolve().parents[4]
-
-
-def _in_build(store_uri: str) -> bool:
-    # A backend runs here as soon as its module's sources are part of the build; from then on a
-    # bridge that cannot open it fails the suite (nothing is skipped).
-    scheme = store_uri.split(":", 1)[0]
-    return scheme == "memory" or (_SOURCES / f"state-{scheme}" / "src" / "main" / "java" / "io"
-                                  / "statestore" / scheme).is_dir()
-
-
-STORE_URIS = [uri for uri in STORE_URIS if _in_build(uri)]
-
 READY_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 15.0
 
