@@ -9,6 +9,8 @@ module io.statestore.hazelcast {
     requires jdk.management;
     requires jdk.net;
     requires java.transaction.xa;
+    // A member's query engine loads javax.sql.DataSource when it starts (NoClassDefFoundError without it).
+    requires java.sql;
 
     exports io.statestore.hazelcast;
 
