@@ -55,7 +55,7 @@ final class IncrementProcessor implements EntryProcessor<String, StateEntry, Obj
             callers = (current == null ? new StateEntry(null, StateEntry.NO_CALLERS) : current)
                     .remember(operation.callerHigh, operation.callerLow, operation.sequence, next, callersRemembered);
         }
-        entry.setValue(new StateEntry(ValueCodec.encode(next), callers));
+        entry.setValue(new StateEntry(CounterBytes.encode(next), callers));
         return next;
     }
 

@@ -53,7 +53,7 @@ class HazelcastModulePathTest {
                 command.addAll(HAZELCAST_FLAGS);
                 command.addAll(List.of("-p", app + File.pathSeparator + modulePath, "-m",
                         "demo.counter/demo.SharedCounter", "hazelcast:?members=" + members + "&port=" + ports[i]
-                                + "&cluster=modular&map=demo&interface=127.0.0.1&joinTimeout=1",
+                                + "&cluster=modular&map=demo&interface=127.0.0.1&joinTimeout=1&waitBeforeJoin=1",
                         "jvm" + i, "300", "600", "2"));
                 ProcessBuilder builder = new ProcessBuilder(command)
                         .redirectOutput(work.resolve("jvm" + i + ".out").toFile())
