@@ -6,7 +6,6 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import io.statestore.StateTypeException;
 import io.statestore.spi.Counters;
-import io.statestore.value.ValueCodec;
 import java.io.IOException;
 import java.util.Map;
 
@@ -43,7 +42,7 @@ final class IncrementProcessor implements EntryProcessor<String, StateEntry, Obj
         }
         long next;
         try {
-            next = Counters.add(entry.getKey(), current == null ? null : ValueCodec.decode(current.valueBytes()),
+            next = Counters.add(entry.getKey(), current == null ? null : CounterBytes.decode(current.valueBytes()),
                     amount);
         } catch (ArithmeticException e) {
             return Outcome.OVERFLOW.describe(e.getMessage());

@@ -49,13 +49,27 @@ class HazelcastMemberFailureTest {
             String prefix = "shared" + attempt + "-";
             boolean allOwned = true;
             for (int c = 0; c < COUNTERS && allOwned; c++) {
-                Member owner = partitions.getPartition(prefix + "c" + c).getOwner();
-                allOwned = owner != null && owner.getAddress().getPort() == ownerPort;
+                Member owner = awaitOwner(partitions, prefix + "c" + c);
+                allOwned = owner.getAddress().getPort() == ownerPort;
             }
             if (allOwned) {
                 return prefix;
             }
         }
+    }
+
+    private static Member awaitOwner(PartitionService partitions, String key) {
+        Member owner;
+        // The partition table reaches a new client shortly after it connects.
+        while ((owner = partitions.getPartition(key).getOwner()) == null) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for the partition table", e);
+            }
+        }
+        return owner;
     }
 
     @RepeatedTest(5)

@@ -11,8 +11,11 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.statestore.StateStore;
+import io.statestore.StateStoreException;
 import io.statestore.StateStores;
 import io.statestore.spi.StoreOptions;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -116,6 +119,23 @@ class HazelcastStateStoreModesTest {
             assertTrue(e.getMessage().contains("StateSerialization.configure"), e.getMessage());
         } finally {
             instance.getLifecycleService().terminate();
+        }
+    }
+
+    @Test
+    void aClientThatFindsNoClusterFailsNamingTheMembers() {
+        int port = MemberProcess.freePorts(1)[0];
+        StateStoreException e = assertThrows(StateStoreException.class, () -> StateStores.open(
+                "hazelcast:?mode=client&connectTimeout=1&members=127.0.0.1:" + port));
+        assertTrue(e.getMessage().contains("connecting to [127.0.0.1:" + port + "]"), e.getMessage());
+    }
+
+    @Test
+    void aMemberWhosePortIsTakenFailsNamingThePort() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            StateStoreException e = assertThrows(StateStoreException.class, () -> StateStores.open(
+                    memberUri("modes-" + UUID.randomUUID(), taken.getLocalPort(), "")));
+            assertTrue(e.getMessage().contains("member on port " + taken.getLocalPort()), e.getMessage());
         }
     }
 
