@@ -1,6 +1,7 @@
 package io.statestore.examples;
 
 import io.statestore.StateStore;
+import io.statestore.StateStoreException;
 import io.statestore.StateStores;
 import java.io.PrintStream;
 import java.util.List;
@@ -34,7 +35,8 @@ public final class Walkthrough {
         try (StateStore store = StateStores.open(uri)) {
             System.out.println("opened " + uri);
             walk(store, System.out);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | StateStoreException e) {
+            // A bad URI or option, or a backend that cannot open (a file in use, a cluster out of reach).
             System.err.println("walkthrough: " + e.getMessage());
             System.exit(2);
         }
