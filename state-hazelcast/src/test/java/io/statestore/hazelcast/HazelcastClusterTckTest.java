@@ -28,11 +28,12 @@ class HazelcastClusterTckTest extends StateStoreTck {
         String cluster = "tck-cluster-" + UUID.randomUUID();
         int[] ports = MemberProcess.freePorts(3);
         try {
+            // This member is master before the others start, so they all join it (see MemberProcess).
+            member = Hazelcast.newHazelcastInstance(HazelcastSettings.read(StoreOptions.parse(
+                    MemberProcess.memberUri(cluster, ports[0], ports, ""), Map.of())).memberConfig());
             for (int i = 1; i < ports.length; i++) {
                 others.add(MemberProcess.start(ports[i], MemberProcess.memberUri(cluster, ports[i], ports, "")));
             }
-            member = Hazelcast.newHazelcastInstance(HazelcastSettings.read(StoreOptions.parse(
-                    MemberProcess.memberUri(cluster, ports[0], ports, ""), Map.of())).memberConfig());
             for (MemberProcess other : others) {
                 other.awaitPrefix("READY", Duration.ofSeconds(60));
             }

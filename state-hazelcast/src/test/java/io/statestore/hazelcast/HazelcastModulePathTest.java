@@ -59,6 +59,10 @@ class HazelcastModulePathTest {
                         .redirectOutput(work.resolve("jvm" + i + ".out").toFile())
                         .redirectError(work.resolve("jvm" + i + ".err").toFile());
                 processes.add(builder.start());
+                if (i == 0) {
+                    // The first JVM is master before the second starts, so the second joins it.
+                    awaitLine(work.resolve("jvm0.out"), "jvm0 opened", processes.get(0));
+                }
             }
             for (int i = 0; i < 2; i++) {
                 assertTrue(processes.get(i).waitFor(90, TimeUnit.SECONDS), "jvm" + i + " finished in time");
@@ -78,6 +82,16 @@ class HazelcastModulePathTest {
             try (Stream<Path> files = Files.walk(work)) {
                 files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
             }
+        }
+    }
+
+    private static void awaitLine(Path file, String prefix, Process process) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (Files.readAllLines(file).stream().noneMatch(line -> line.startsWith(prefix))) {
+            assertTrue(process.isAlive(), "the JVM exited before printing " + prefix + ": "
+                    + Files.readString(file.resolveSibling("jvm0.err")));
+            assertTrue(System.nanoTime() < deadline, "no " + prefix + " within 60 s");
+            Thread.sleep(50);
         }
     }
 

@@ -177,10 +177,14 @@ final class MemberProcess implements AutoCloseable {
         List<MemberProcess> members = new ArrayList<>();
         boolean started = false;
         try {
-            for (int port : ports) {
-                members.add(start(port, memberUri(cluster, port, ports, extraOptions)));
+            // The first member becomes master before the others start: members launched at the same moment
+            // on a busy machine can each elect themselves and stay apart until split-brain healing.
+            members.add(start(ports[0], memberUri(cluster, ports[0], ports, extraOptions)));
+            members.get(0).awaitPrefix("READY", timeout);
+            for (int i = 1; i < ports.length; i++) {
+                members.add(start(ports[i], memberUri(cluster, ports[i], ports, extraOptions)));
             }
-            for (MemberProcess member : members) {
+            for (MemberProcess member : members.subList(1, members.size())) {
                 member.awaitPrefix("READY", timeout);
             }
             awaitClusterSize(members, ports.length, timeout);
