@@ -72,6 +72,10 @@ class HazelcastStateStoreModesTest {
                 assertTrue(client.compareAndSet("hits", 5L, "done"));
                 assertEquals(java.util.Set.of("from-member", "hits"), client.keys());
                 assertEquals(java.util.Set.of("hits"), client.keys("hi"));
+                try (StateStore wrappedClient = HazelcastStateStore.wrap(clientInstance, "shared")) {
+                    assertEquals(6L, wrappedClient.incr("wrapped-hits", 6), "a client instance can be wrapped too");
+                }
+                assertTrue(clientInstance.getLifecycleService().isRunning(), "closing the wrapper kept the client");
             } finally {
                 client.close();
             }
