@@ -1,10 +1,18 @@
+import io.statestore.hazelcast.HazelcastStateStoreProvider;
+
 /** A clustered backend on a Hazelcast IMap, scheme {@code hazelcast}. */
 module io.statestore.hazelcast {
     requires io.statestore.api;
-    requires com.hazelcast.core;
+    requires transitive com.hazelcast.core;
     // Hazelcast reaches these at run time; launched with -m they must be in the module graph.
     requires jdk.unsupported;
     requires jdk.management;
     requires jdk.net;
     requires java.transaction.xa;
+    // A member's query engine loads javax.sql.DataSource when it starts (NoClassDefFoundError without it).
+    requires java.sql;
+
+    exports io.statestore.hazelcast;
+
+    provides io.statestore.spi.StateStoreProvider with HazelcastStateStoreProvider;
 }
