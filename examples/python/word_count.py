@@ -4,7 +4,7 @@ Started by ``statestore run --workers N -- python3 examples/python/word_count.py
 takes its share of the lines, counts the words locally, adds its counts to shared counters (one
 ``state_incr`` per distinct word), stores a summary under ``<run>:result:<index>`` and bumps a
 shared ``<run>:finished`` counter. The worker whose bump returns the expected number of workers
-is the last one, and it prints the shared totals.
+is the last one, and it prints the shared totals; the others wait for it.
 
 Keys are namespaced by a run id (default: the launching JVM's process id), so runs against a
 durable store do not mix. Workers started by several JVMs that share a cluster pass the same
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from collections import Counter
 
 from statestore import state_get, state_get_multi, state_incr, state_keys, state_set
@@ -53,8 +54,24 @@ def main() -> None:
     print(f"worker {index}: counted {words} words in {len(mine)} lines "
           f"({len(counts)} distinct)", flush=True)
 
-    if state_incr(f"{run}:finished") == args.expect_workers:
+    finished = state_incr(f"{run}:finished")
+    if finished == args.expect_workers:
         report(run, args.expect_workers)
+    else:
+        await_everyone(run, args.expect_workers)
+
+
+def await_everyone(run: str, workers: int, timeout: float = 120.0) -> None:
+    """Wait until every worker has finished.
+
+    Workers of several JVMs sharing a cluster wait for each other, so that no JVM shuts its cluster
+    member down (taking its share of the data along) while others still count.
+    """
+    deadline = time.monotonic() + timeout
+    while state_get(f"{run}:finished", 0) < workers:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gave up waiting for {workers} workers after {timeout:.0f} s")
+        time.sleep(0.05)
 
 
 def report(run: str, workers: int) -> None:

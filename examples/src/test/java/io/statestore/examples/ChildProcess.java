@@ -48,13 +48,37 @@ final class ChildProcess {
     /** A started child whose output is collected in the background, so it never blocks on a full pipe. */
     static final class Running implements AutoCloseable {
         private final Process process;
+        private final StringBuffer stdoutSoFar = new StringBuffer();
         private final CompletableFuture<String> stdout;
         private final CompletableFuture<String> stderr;
 
         private Running(Process process) {
             this.process = process;
-            this.stdout = collect(process.getInputStream());
-            this.stderr = collect(process.getErrorStream());
+            this.stdout = collect(process.getInputStream(), stdoutSoFar);
+            this.stderr = collect(process.getErrorStream(), new StringBuffer());
+        }
+
+        /**
+         * Waits until the child has printed a text on stdout.
+         *
+         * @throws AssertionError if it exits or the timeout passes first
+         */
+        void awaitStdout(String text, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (stdoutSoFar.indexOf(text) < 0) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    close();
+                    throw new AssertionError("the child did not print \"" + text + "\" "
+                            + (process.isAlive() ? "within " + timeout : "before it exited") + "; stdout:\n"
+                            + stdoutSoFar + "\nstderr:\n" + stderr.getNow("(still running)"));
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError("interrupted", e);
+                }
+            }
         }
 
         /**
@@ -87,11 +111,15 @@ final class ChildProcess {
             process.destroyForcibly();
         }
 
-        private static CompletableFuture<String> collect(InputStream stream) {
+        private static CompletableFuture<String> collect(InputStream stream, StringBuffer soFar) {
             CompletableFuture<String> text = new CompletableFuture<>();
             Thread reader = new Thread(() -> {
-                try (stream) {
-                    text.complete(new String(stream.readAllBytes(), StandardCharsets.UTF_8));
+                try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(stream,
+                        StandardCharsets.UTF_8))) {
+                    for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                        soFar.append(line).append('\n');
+                    }
+                    text.complete(soFar.toString());
                 } catch (IOException e) {
                     text.completeExceptionally(e);
                 }
@@ -110,6 +138,16 @@ final class ChildProcess {
             return new Running(process);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
+        }
+    }
+
+    /** Returns a TCP port that was free a moment ago, for a cluster member to listen on. */
+    static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
         }
     }
 

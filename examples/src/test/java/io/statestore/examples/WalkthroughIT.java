@@ -3,12 +3,16 @@ package io.statestore.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -37,8 +41,15 @@ class WalkthroughIT {
                 "remove counter = true");
     }
 
+    static Stream<String> storeUris() throws IOException {
+        Path file = Files.createTempDirectory("walkthrough").resolve("state.db");
+        return Stream.of("memory:", "mapdb:" + file,
+                "hazelcast:?port=" + ChildProcess.freePort() + "&interface=127.0.0.1&cluster=walkthrough-"
+                        + UUID.randomUUID());
+    }
+
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"memory:"})
+    @MethodSource("storeUris")
     @DisplayName("java -p target/mods -m io.statestore.examples/... URI prints the walkthrough and exits 0")
     void runsOnTheModulePath(String uri) {
         assertTrue(Files.isDirectory(MODULE_PATH), MODULE_PATH + " is built by mvn package");
