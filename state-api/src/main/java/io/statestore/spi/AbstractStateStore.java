@@ -186,8 +186,8 @@ public abstract class AbstractStateStore implements StateStore {
         Optional<Object> value = fetch(key);
         if (value.isPresent() && !type.isInstance(value.get())) {
             throw new StateTypeException("key \"" + Keys.excerpt(key) + "\" holds a "
-                    + Values.typeName(value.get()) + " (" + value.get().getClass().getName() + "), not a "
-                    + type.getName());
+                    + Values.typeName(value.get()) + " (" + value.get().getClass().getTypeName() + "), not a "
+                    + type.getTypeName());
         }
         return value.map(type::cast);
     }

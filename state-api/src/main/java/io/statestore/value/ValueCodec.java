@@ -161,7 +161,7 @@ public final class ValueCodec {
             if (normal instanceof List<?>) {
                 pack(packer, normal, depth);
             } else {
-                throw new IllegalArgumentException(value.getClass().getName() + " is not a storable value");
+                throw new IllegalArgumentException(value.getClass().getTypeName() + " is not a storable value");
             }
         }
     }

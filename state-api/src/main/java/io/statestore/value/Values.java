@@ -70,7 +70,7 @@ public final class Values {
         if (value instanceof Collection<?>) {
             Collection<?> source = (Collection<?>) value;
             if (!(value instanceof List<?>)) {
-                throw unsupported(value, path, "a " + value.getClass().getName()
+                throw unsupported(value, path, "a " + value.getClass().getTypeName()
                         + " has no order a Python list would keep; pass a List");
             }
             List<Object> copy = new ArrayList<>(source.size());
@@ -115,7 +115,7 @@ public final class Values {
             return normalize(key, path + " key", 0);
         }
         throw new IllegalArgumentException(path + " has a map key of type "
-                + key.getClass().getName() + "; map keys must be strings, integers, floats, booleans or null");
+                + key.getClass().getTypeName() + "; map keys must be strings, integers, floats, booleans or null");
     }
 
     /**
@@ -294,7 +294,7 @@ public final class Values {
         if (value instanceof Map<?, ?>) {
             return "map";
         }
-        return value.getClass().getName();
+        return value.getClass().getTypeName();
     }
 
     private static String describeScalar(Object key) {
@@ -302,7 +302,7 @@ public final class Values {
     }
 
     private static IllegalArgumentException unsupported(Object value, String path, String hint) {
-        return new IllegalArgumentException(path + " is a " + value.getClass().getName()
+        return new IllegalArgumentException(path + " is a " + value.getClass().getTypeName()
                 + ", which is not a storable value (storable: null inside containers, Boolean, Long/Integer/"
                 + "Short/Byte, BigInteger, Double/Float, String, byte[], List or array, Map with scalar keys)"
                 + (hint == null ? "" : "; " + hint));
