@@ -83,7 +83,8 @@ public final class RandomValues {
         Sample inner = scalar();
         for (int i = 0; i < depth; i++) {
             if (random.nextBoolean()) {
-                inner = new Sample(new ArrayList<>(List.of(inner.input)), List.of(inner.expected));
+                inner = new Sample(new ArrayList<>(Collections.singletonList(inner.input)),
+                        Collections.singletonList(inner.expected));
             } else {
                 Map<Object, Object> input = new LinkedHashMap<>();
                 Map<Object, Object> expected = new LinkedHashMap<>();
