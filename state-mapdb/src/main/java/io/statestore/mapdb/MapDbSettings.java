@@ -18,9 +18,10 @@ import java.time.Duration;
  * @param fsync        whether a commit forces the file to the disk
  * @param lockWait     how long to wait for a file another process holds
  * @param create       whether a missing file is created
+ * @param verify       whether every entry is read once on open, to refuse a damaged file at once
  */
 record MapDbSettings(String uri, Path file, String mapName, Durability durability, Duration commitWindow,
-        boolean mmap, boolean fsync, Duration lockWait, boolean create) {
+        boolean mmap, boolean fsync, Duration lockWait, boolean create, boolean verify) {
 
     static final Durability DEFAULT_DURABILITY = Durability.SYNC;
     static final long DEFAULT_COMMIT_MILLIS = 100;
@@ -41,6 +42,7 @@ record MapDbSettings(String uri, Path file, String mapName, Durability durabilit
         boolean fsync = reader.bool("fsync", true);
         long lockWaitMillis = reader.longValue("lockWaitMillis", 0, 0, 600_000);
         boolean create = reader.bool("create", true);
+        boolean verify = reader.bool("verify", true);
         if (reader.has("commitMillis") && durability != Durability.GROUP) {
             reader.problem("commitMillis applies only to durability=group, not durability="
                     + durability.name().toLowerCase(java.util.Locale.ROOT) + "; drop it or set durability=group");
@@ -61,6 +63,6 @@ record MapDbSettings(String uri, Path file, String mapName, Durability durabilit
         }
         reader.validate();
         return new MapDbSettings(options.uri(), file, mapName, durability, Duration.ofMillis(commitMillis), mmap,
-                fsync, Duration.ofMillis(lockWaitMillis), create);
+                fsync, Duration.ofMillis(lockWaitMillis), create, verify);
     }
 }

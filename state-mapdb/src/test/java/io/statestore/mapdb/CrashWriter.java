@@ -11,9 +11,10 @@ import java.util.Map;
  * operation, flushed before the next operation starts.
  *
  * <p>Lines: {@code READY}; {@code S key change} for a stored key; {@code B batch change} for a batch of
- * three keys; {@code I counter change} for an increment by one; {@code D change} when a commit that
+ * three keys; {@code I counter change value} for an increment by one that returned {@code value}; {@code D change} when a commit that
  * covered every change up to that number has completed. {@code change} is the store's count of applied
- * changes read after the operation returned, so it is at least the operation's own number.
+ * changes read after the operation returned, so it is at least the operation's own number. Under
+ * {@code none} a thread calls {@link MapDbStateStore#flush()} every 30 ms.
  */
 public final class CrashWriter {
 
@@ -43,6 +44,20 @@ public final class CrashWriter {
                 + (durability.equals("group") ? "&commitMillis=" + args[3] : "");
         MapDbStateStore store = (MapDbStateStore) StateStores.open(uri);
         store.observeCommits(covered -> report("D " + covered));
+        if (durability.equals("none")) {
+            Thread flusher = new Thread(() -> {
+                while (true) {
+                    store.flush();
+                    try {
+                        Thread.sleep(30);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "flusher");
+            flusher.setDaemon(true);
+            flusher.start();
+        }
         report("READY");
         Thread[] writers = new Thread[THREADS];
         for (int t = 0; t < THREADS; t++) {
@@ -57,8 +72,8 @@ public final class CrashWriter {
                         }
                         case 1 -> {
                             String counter = run + "-c" + (i % COUNTERS);
-                            store.incr(counter);
-                            report("I " + counter + " " + store.appliedChanges());
+                            long value = store.incr(counter);
+                            report("I " + counter + " " + store.appliedChanges() + " " + value);
                         }
                         default -> {
                             String batch = run + "-b" + thread + "x" + i;
