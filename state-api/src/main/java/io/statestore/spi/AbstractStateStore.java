@@ -52,6 +52,21 @@ public abstract class AbstractStateStore implements StateStore {
     protected abstract Optional<Object> doFetch(String key);
 
     /**
+     * Fetches a value by a key not yet checked, for {@link #fetch(String)}. By default it checks the key
+     * with {@link Keys#check(String)} and calls {@link #doFetch(String)}. A backend whose lookup compares
+     * keys exactly as Java strings may look up first and check only on a miss, since every key it holds
+     * was checked when written; then a present key costs no check at all. It must still throw
+     * {@link IllegalArgumentException} for an invalid key, {@code null} included.
+     *
+     * @param key the key as the caller gave it, possibly invalid
+     * @return the value, or empty
+     * @throws IllegalArgumentException if the key is invalid
+     */
+    protected Optional<Object> doFetchUncheckedKey(String key) {
+        return doFetch(Keys.check(key));
+    }
+
+    /**
      * Removes a key.
      *
      * @param key a valid key
@@ -177,7 +192,7 @@ public abstract class AbstractStateStore implements StateStore {
     @Override
     public final Optional<Object> fetch(String key) {
         checkOpen();
-        return doFetch(Keys.check(key));
+        return doFetchUncheckedKey(key);
     }
 
     @Override

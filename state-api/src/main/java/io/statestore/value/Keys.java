@@ -35,7 +35,12 @@ public final class Keys {
                         + " bytes of UTF-8; the limit is " + StateStore.MAX_KEY_BYTES);
             }
         }
-        return Values.checkUnicode(key, "key \"" + excerpt(key) + "\"");
+        // The message is built only on failure: this check runs on every call of every store.
+        int surrogate = Values.unpairedSurrogateIndex(key);
+        if (surrogate >= 0) {
+            throw Values.unpairedSurrogate("key \"" + excerpt(key) + "\"", key, surrogate);
+        }
+        return key;
     }
 
     /**

@@ -145,14 +145,15 @@ public final class ValueCodec {
         } else if (value instanceof Map<?, ?>) {
             checkDepth(depth);
             Map<?, ?> map = (Map<?, ?>) value;
+            if (!hasNormalKeys(map)) {
+                // Integer 1 and Long 1 would be written as the same key twice, and an int[] key as an array:
+                // bytes decode rejects. Normalizing widens the keys and names whatever is wrong.
+                pack(packer, Values.normalize(map), depth);
+                return;
+            }
             packer.packMapHeader(map.size());
             for (Map.Entry<?, ?> entry : map.entrySet()) {
-                Object key = entry.getKey();
-                if (key instanceof List<?> || key instanceof Map<?, ?> || key instanceof byte[]) {
-                    throw new IllegalArgumentException("map key of type " + Values.typeName(key)
-                            + "; map keys must be strings, integers, floats, booleans or null");
-                }
-                pack(packer, key, depth + 1);
+                pack(packer, entry.getKey(), depth + 1);
                 pack(packer, entry.getValue(), depth + 1);
             }
         } else {
@@ -164,6 +165,18 @@ public final class ValueCodec {
                 throw new IllegalArgumentException(value.getClass().getTypeName() + " is not a storable value");
             }
         }
+    }
+
+    private static boolean hasNormalKeys(Map<?, ?> map) {
+        for (Object key : map.keySet()) {
+            boolean normal = key == null || key instanceof String || key instanceof Long || key instanceof Double
+                    || key instanceof Boolean
+                    || key instanceof BigInteger && Values.normalizeInteger((BigInteger) key) instanceof BigInteger;
+            if (!normal) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

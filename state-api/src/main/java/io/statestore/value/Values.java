@@ -2,6 +2,7 @@ package io.statestore.value;
 
 import java.lang.reflect.Array;
 import java.math.BigInteger;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -41,15 +42,48 @@ public final class Values {
      *                                  the message names the type and where it was found
      */
     public static Object normalize(Object value) {
-        return normalize(value, "value", 0);
+        try {
+            return normalize(value, 0);
+        } catch (Problem problem) {
+            throw new IllegalArgumentException("value" + problem.where() + problem.detail);
+        }
     }
 
-    private static Object normalize(Object value, String path, int depth) {
+    /**
+     * A value outside the model, found somewhere inside a value. Where it was is gathered as the problem
+     * travels up, so the common case, a valid value, builds no path strings at all.
+     */
+    private static final class Problem extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient ArrayDeque<String> path = new ArrayDeque<>();
+        private final String detail;
+
+        Problem(String detail) {
+            super(detail, null, false, false);
+            this.detail = detail;
+        }
+
+        Problem at(String segment) {
+            path.addFirst(segment);
+            return this;
+        }
+
+        String where() {
+            return String.join("", path);
+        }
+    }
+
+    private static Object normalize(Object value, int depth) {
         if (value == null || value instanceof Boolean || value instanceof Long || value instanceof Double) {
             return value;
         }
         if (value instanceof String) {
-            return checkUnicode((String) value, path);
+            String text = (String) value;
+            int surrogate = unpairedSurrogateIndex(text);
+            if (surrogate >= 0) {
+                throw new Problem(unpairedSurrogateDetail(text, surrogate));
+            }
+            return text;
         }
         if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
             return ((Number) value).longValue();
@@ -64,19 +98,23 @@ public final class Values {
             return ((byte[]) value).clone();
         }
         if (depth >= MAX_DEPTH) {
-            throw new IllegalArgumentException(path + " nests lists and maps deeper than " + MAX_DEPTH
-                    + " levels (is there a cycle?)");
+            throw new Problem(" nests lists and maps deeper than " + MAX_DEPTH + " levels (is there a cycle?)");
         }
         if (value instanceof Collection<?>) {
             Collection<?> source = (Collection<?>) value;
             if (!(value instanceof List<?>)) {
-                throw unsupported(value, path, "a " + value.getClass().getTypeName()
+                throw unsupported(value, "a " + value.getClass().getTypeName()
                         + " has no order a Python list would keep; pass a List");
             }
             List<Object> copy = new ArrayList<>(source.size());
             int index = 0;
             for (Object element : source) {
-                copy.add(normalize(element, path + "[" + index++ + "]", depth + 1));
+                try {
+                    copy.add(normalize(element, depth + 1));
+                } catch (Problem problem) {
+                    throw problem.at("[" + index + "]");
+                }
+                index++;
             }
             return Collections.unmodifiableList(copy);
         }
@@ -84,38 +122,49 @@ public final class Values {
             Map<?, ?> source = (Map<?, ?>) value;
             Map<Object, Object> copy = new LinkedHashMap<>(Math.max(4, source.size() * 4 / 3 + 1));
             for (Map.Entry<?, ?> entry : source.entrySet()) {
-                Object key = normalizeMapKey(entry.getKey(), path);
-                String childPath = path + "[" + describeScalar(key) + "]";
+                Object key = normalizeMapKey(entry.getKey());
                 if (copy.containsKey(key)) {
-                    throw new IllegalArgumentException(path + " has two keys equal to " + describeScalar(key)
+                    throw new Problem(" has two keys equal to " + describeScalar(key)
                             + " once integers are widened to long and floats to double");
                 }
-                copy.put(key, normalize(entry.getValue(), childPath, depth + 1));
+                try {
+                    copy.put(key, normalize(entry.getValue(), depth + 1));
+                } catch (Problem problem) {
+                    throw problem.at("[" + describeScalar(key) + "]");
+                }
             }
             return Collections.unmodifiableMap(copy);
         }
         if (value.getClass().isArray()) {
             if (value instanceof char[]) {
-                throw unsupported(value, path, "pass a String");
+                throw unsupported(value, "pass a String");
             }
             int length = Array.getLength(value);
             List<Object> copy = new ArrayList<>(length);
             for (int i = 0; i < length; i++) {
-                copy.add(normalize(Array.get(value, i), path + "[" + i + "]", depth + 1));
+                try {
+                    copy.add(normalize(Array.get(value, i), depth + 1));
+                } catch (Problem problem) {
+                    throw problem.at("[" + i + "]");
+                }
             }
             return Collections.unmodifiableList(copy);
         }
-        throw unsupported(value, path, null);
+        throw unsupported(value, null);
     }
 
-    private static Object normalizeMapKey(Object key, String path) {
+    private static Object normalizeMapKey(Object key) {
         if (key == null || key instanceof String || key instanceof Boolean || key instanceof Long
                 || key instanceof Integer || key instanceof Short || key instanceof Byte || key instanceof BigInteger
                 || key instanceof Double || key instanceof Float) {
-            return normalize(key, path + " key", 0);
+            try {
+                return normalize(key, 0);
+            } catch (Problem problem) {
+                throw problem.at(" key");
+            }
         }
-        throw new IllegalArgumentException(path + " has a map key of type "
-                + key.getClass().getTypeName() + "; map keys must be strings, integers, floats, booleans or null");
+        throw new Problem(" has a map key of type " + key.getClass().getTypeName()
+                + "; map keys must be strings, integers, floats, booleans or null");
     }
 
     /**
@@ -141,18 +190,34 @@ public final class Values {
      * @throws IllegalArgumentException at the first unpaired surrogate
      */
     public static String checkUnicode(String text, String what) {
+        int surrogate = unpairedSurrogateIndex(text);
+        if (surrogate >= 0) {
+            throw unpairedSurrogate(what, text, surrogate);
+        }
+        return text;
+    }
+
+    static int unpairedSurrogateIndex(String text) {
         for (int i = 0, n = text.length(); i < n; i++) {
             char c = text.charAt(i);
             if (Character.isSurrogate(c)) {
                 if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
                     i++;
                 } else {
-                    throw new IllegalArgumentException(what + " holds an unpaired surrogate (\\u"
-                            + Integer.toHexString(c) + ") at index " + i + "; only valid Unicode can be stored");
+                    return i;
                 }
             }
         }
-        return text;
+        return -1;
+    }
+
+    static IllegalArgumentException unpairedSurrogate(String what, String text, int index) {
+        return new IllegalArgumentException(what + unpairedSurrogateDetail(text, index));
+    }
+
+    private static String unpairedSurrogateDetail(String text, int index) {
+        return " holds an unpaired surrogate (\\u" + Integer.toHexString(text.charAt(index)) + ") at index " + index
+                + "; only valid Unicode can be stored";
     }
 
     /**
@@ -301,8 +366,8 @@ public final class Values {
         return key instanceof String ? "\"" + Keys.excerpt((String) key) + "\"" : String.valueOf(key);
     }
 
-    private static IllegalArgumentException unsupported(Object value, String path, String hint) {
-        return new IllegalArgumentException(path + " is a " + value.getClass().getTypeName()
+    private static Problem unsupported(Object value, String hint) {
+        return new Problem(" is a " + value.getClass().getTypeName()
                 + ", which is not a storable value (storable: null inside containers, Boolean, Long/Integer/"
                 + "Short/Byte, BigInteger, Double/Float, String, byte[], List or array, Map with scalar keys)"
                 + (hint == null ? "" : "; " + hint));

@@ -2,6 +2,7 @@ package io.statestore.memory;
 
 import io.statestore.spi.AbstractStateStore;
 import io.statestore.spi.Counters;
+import io.statestore.value.Keys;
 import io.statestore.value.Values;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,8 +14,10 @@ import java.util.concurrent.ConcurrentMap;
 
 /**
  * A store in a {@link ConcurrentHashMap}. Values are kept in the value model's normal form, which is
- * immutable but for byte arrays; a value holding byte arrays is kept wrapped in {@link WithBytes} so that
- * fetch knows to copy it and every other fetch returns the stored object as it is.
+ * immutable but for byte arrays. A stored value without byte arrays is kept as the {@link Optional} that
+ * fetch returns, so a fetch allocates nothing; a value holding byte arrays is kept wrapped in
+ * {@link WithBytes} so that fetch knows to copy it; a counter written by incr is kept as a bare
+ * {@link Long}, so an increment allocates no more than {@code ConcurrentHashMap.merge} does.
  */
 public final class MemoryStateStore extends AbstractStateStore {
 
@@ -56,10 +59,13 @@ public final class MemoryStateStore extends AbstractStateStore {
     }
 
     private static Object wrap(Object normal) {
-        return normal instanceof byte[] || Values.containsBytes(normal) ? new WithBytes(normal) : normal;
+        return Values.containsBytes(normal) ? new WithBytes(normal) : Optional.of(normal);
     }
 
     private static Object unwrapStored(Object stored) {
+        if (stored instanceof Optional<?>) {
+            return ((Optional<?>) stored).get();
+        }
         return stored instanceof WithBytes ? ((WithBytes) stored).value : stored;
     }
 
@@ -70,11 +76,33 @@ public final class MemoryStateStore extends AbstractStateStore {
 
     @Override
     protected Optional<Object> doFetch(String key) {
-        Object stored = entries.get(key);
+        return fetchStored(entries.get(key));
+    }
+
+    @Override
+    protected Optional<Object> doFetchUncheckedKey(String key) {
+        // Every key in the map was checked when written and lookups compare exact strings, so a hit
+        // proves the key valid; only a miss pays for the check (and reports a bad key).
+        Object stored = key == null ? null : entries.get(key);
+        if (stored == null) {
+            Keys.check(key);
+            return Optional.empty();
+        }
+        return fetchStored(stored);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Optional<Object> fetchStored(Object stored) {
+        if (stored == null) {
+            return Optional.empty();
+        }
+        if (stored instanceof Optional<?>) {
+            return (Optional<Object>) stored;
+        }
         if (stored instanceof WithBytes) {
             return Optional.of(Values.copyOut(((WithBytes) stored).value));
         }
-        return Optional.ofNullable(stored);
+        return Optional.of(stored);
     }
 
     @Override

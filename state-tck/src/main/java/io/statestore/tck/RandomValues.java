@@ -83,8 +83,9 @@ public final class RandomValues {
         Sample inner = scalar();
         for (int i = 0; i < depth; i++) {
             if (random.nextBoolean()) {
-                inner = new Sample(new ArrayList<>(Collections.singletonList(inner.input)),
-                        Collections.singletonList(inner.expected));
+                List<Object> input = new ArrayList<>();
+                input.add(inner.input);
+                inner = new Sample(input, Collections.singletonList(inner.expected));
             } else {
                 Map<Object, Object> input = new LinkedHashMap<>();
                 Map<Object, Object> expected = new LinkedHashMap<>();

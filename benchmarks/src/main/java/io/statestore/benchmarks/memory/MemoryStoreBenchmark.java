@@ -1,0 +1,111 @@
+package io.statestore.benchmarks.memory;
+
+import io.statestore.StateStore;
+import io.statestore.StateStores;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * The memory backend against the {@link ConcurrentHashMap} it is built on, measured in the same run: each
+ * {@code memory*} benchmark has a {@code raw*} twin doing the same work on a bare map, so the ratio
+ * memory / raw is the cost of the contract (key checks, value normalization and isolation, the closed
+ * check). Run with {@code -t 1} and {@code -t 2} to see contention on the shared keys.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(1)
+public class MemoryStoreBenchmark {
+
+    private static final int KEYS = 1024;
+
+    private final String[] valueKeys = new String[KEYS];
+    private final String[] counterKeys = new String[KEYS];
+    private final Map<String, Object> smallMap = new LinkedHashMap<>();
+
+    private StateStore store;
+    private ConcurrentHashMap<String, Object> raw;
+    private ConcurrentHashMap<String, Long> rawCounters;
+
+    /** Each thread walks the keys on its own, so threads touch the same keys without lock-step. */
+    @State(Scope.Thread)
+    public static class Cursor {
+        private int index;
+
+        @Setup
+        public void start() {
+            index = (int) (Thread.currentThread().getId() * 7919) & (KEYS - 1);
+        }
+
+        int next() {
+            index = (index + 1) & (KEYS - 1);
+            return index;
+        }
+    }
+
+    @Setup(Level.Trial)
+    public void fill() {
+        smallMap.put("worker", "worker-17");
+        smallMap.put("jobs", 42);
+        smallMap.put("ok", true);
+        store = StateStores.open("memory:benchmark-" + UUID.randomUUID());
+        raw = new ConcurrentHashMap<>();
+        rawCounters = new ConcurrentHashMap<>();
+        for (int i = 0; i < KEYS; i++) {
+            valueKeys[i] = "job:" + i;
+            counterKeys[i] = "counter:" + i;
+            store.store(valueKeys[i], smallMap);
+            raw.put(valueKeys[i], smallMap);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+        store.clear();
+        store.close();
+    }
+
+    @Benchmark
+    public Optional<Object> memoryFetch(Cursor cursor) {
+        return store.fetch(valueKeys[cursor.next()]);
+    }
+
+    @Benchmark
+    public Object rawGet(Cursor cursor) {
+        return raw.get(valueKeys[cursor.next()]);
+    }
+
+    @Benchmark
+    public void memoryStoreSmallMap(Cursor cursor) {
+        store.store(valueKeys[cursor.next()], smallMap);
+    }
+
+    @Benchmark
+    public Object rawPutSmallMap(Cursor cursor) {
+        return raw.put(valueKeys[cursor.next()], smallMap);
+    }
+
+    @Benchmark
+    public long memoryIncr(Cursor cursor) {
+        return store.incr(counterKeys[cursor.next()]);
+    }
+
+    @Benchmark
+    public Object rawMerge(Cursor cursor) {
+        return rawCounters.merge(counterKeys[cursor.next()], 1L, Long::sum);
+    }
+}
