@@ -43,7 +43,10 @@ record MapDbSettings(String uri, Path file, String mapName, Durability durabilit
         long lockWaitMillis = reader.longValue("lockWaitMillis", 0, 0, 600_000);
         boolean create = reader.bool("create", true);
         boolean verify = reader.bool("verify", true);
-        if (reader.has("commitMillis") && durability != Durability.GROUP) {
+        String givenDurability = reader.string("durability", null);
+        boolean durabilityValid = givenDurability == null
+                || givenDurability.replace('-', '_').equalsIgnoreCase(durability.name());
+        if (reader.has("commitMillis") && durabilityValid && durability != Durability.GROUP) {
             reader.problem("commitMillis applies only to durability=group, not durability="
                     + durability.name().toLowerCase(java.util.Locale.ROOT) + "; drop it or set durability=group");
         }
