@@ -102,6 +102,9 @@ public final class MapDbStateStore extends AbstractStateStore {
             this.map = db.treeMap(mapName, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
             db.commit();
         } catch (RuntimeException e) {
+            if (ioThread != null) {
+                ioThread.shutdown();
+            }
             throw new IllegalArgumentException("the map \"" + mapName + "\" in " + fileDescription
                     + " cannot be opened as a tree map of String keys to byte[] values (was it created by"
                     + " something else under that name?): " + e, e);
