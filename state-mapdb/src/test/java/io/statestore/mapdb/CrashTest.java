@@ -38,9 +38,11 @@ import org.junit.jupiter.api.Test;
  * </ul>
  *
  * <p>MapDB 3.1's write-ahead log itself occasionally (about one kill in 30 to 50 in our runs, reproduced
- * with plain MapDB and no statestore code) leaves a file whose B-tree cannot be read. The store must then
- * refuse the file on open with a clear "damaged" error rather than serve wrong data; the test accepts that
- * outcome, counts it, continues on a fresh file, and fails if it happens in more than a fifth of the kills.
+ * with plain MapDB and no statestore code) leaves a damaged file: its B-tree cannot be read, or, more
+ * rarely, it reads fine but MapDB's allocator fails the next write ("Broken bit parity"). The store must
+ * refuse the file on open with a clear "damaged" error, or fail the write with a StateStoreException,
+ * rather than serve wrong data; the test accepts those outcomes, counts them, continues on a fresh file, and
+ * fails if they happen in more than a fifth of the kills.
  */
 class CrashTest {
 
@@ -80,9 +82,18 @@ class CrashTest {
                 child.awaitLine("READY", 60_000);
                 Thread.sleep(100 + random.nextInt(500));
                 int status = child.killHard();
-                assertEquals(137, status, "destroyForcibly must be SIGKILL (exit status 128 + 9); stderr: "
-                        + child.stderr());
                 lines = child.lines();
+                Optional<String> failed = lines.stream().filter(line -> line.startsWith("FAILED ")).findFirst();
+                if (failed.isPresent() && failed.get().contains("MapDB failed")) {
+                    // The file the last kill left opened and read fine, but MapDB found it damaged on writing.
+                    damagedFiles++;
+                    System.out.println("kill " + kill + " (" + mode + "): MapDB found the file left by the previous"
+                            + " kill damaged when writing: " + failed.get());
+                    file = dir.resolve("crash-" + kill + ".db");
+                    continue;
+                }
+                assertEquals(137, status, "destroyForcibly must be SIGKILL (exit status 128 + 9); output: " + lines
+                        + "; stderr: " + child.stderr());
             }
             String context = "seed " + seed + ", kill " + kill + " (" + mode + ")";
             Path asLeft = snapshot(file);

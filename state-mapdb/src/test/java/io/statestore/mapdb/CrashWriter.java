@@ -1,5 +1,6 @@
 package io.statestore.mapdb;
 
+import io.statestore.StateStoreException;
 import io.statestore.StateStores;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,8 @@ import java.util.Map;
  *
  * <p>Lines: {@code READY}; {@code S key change} for a stored key; {@code B batch change} for a batch of
  * three keys; {@code I counter change value} for an increment by one that returned {@code value}; {@code D change} when a commit that
- * covered every change up to that number has completed. {@code change} is the store's count of applied
+ * covered every change up to that number has completed; {@code FAILED message} when a write failed
+ * (then the child exits with status 3). {@code change} is the store's count of applied
  * changes read after the operation returned, so it is at least the operation's own number. Under
  * {@code none} a thread calls {@link MapDbStateStore#flush()} every 30 ms.
  */
@@ -63,31 +65,40 @@ public final class CrashWriter {
         for (int t = 0; t < THREADS; t++) {
             int thread = t;
             writers[t] = new Thread(() -> {
-                for (int i = 0; ; i++) {
-                    switch (i % 3) {
-                        case 0 -> {
-                            String key = run + "-t" + thread + "-s" + i;
-                            store.store(key, valueFor(run, thread, i));
-                            report("S " + key + " " + store.appliedChanges());
-                        }
-                        case 1 -> {
-                            String counter = run + "-c" + (i % COUNTERS);
-                            long value = store.incr(counter);
-                            report("I " + counter + " " + store.appliedChanges() + " " + value);
-                        }
-                        default -> {
-                            String batch = run + "-b" + thread + "x" + i;
-                            store.storeAll(Map.of(batch + "-0", (long) i, batch + "-1", "two", batch + "-2",
-                                    List.of(1L, 2L)));
-                            report("B " + batch + " " + store.appliedChanges());
-                        }
-                    }
+                try {
+                    write(store, run, thread);
+                } catch (StateStoreException e) {
+                    report("FAILED " + e.getMessage().replace('\n', ' '));
+                    Runtime.getRuntime().halt(3);
                 }
             }, "writer-" + t);
             writers[t].start();
         }
         for (Thread writer : writers) {
             writer.join();
+        }
+    }
+
+    private static void write(MapDbStateStore store, String run, int thread) {
+        for (int i = 0; ; i++) {
+            switch (i % 3) {
+                case 0 -> {
+                    String key = run + "-t" + thread + "-s" + i;
+                    store.store(key, valueFor(run, thread, i));
+                    report("S " + key + " " + store.appliedChanges());
+                }
+                case 1 -> {
+                    String counter = run + "-c" + (i % COUNTERS);
+                    long value = store.incr(counter);
+                    report("I " + counter + " " + store.appliedChanges() + " " + value);
+                }
+                default -> {
+                    String batch = run + "-b" + thread + "x" + i;
+                    store.storeAll(Map.of(batch + "-0", (long) i, batch + "-1", "two", batch + "-2",
+                            List.of(1L, 2L)));
+                    report("B " + batch + " " + store.appliedChanges());
+                }
+            }
         }
     }
 }
