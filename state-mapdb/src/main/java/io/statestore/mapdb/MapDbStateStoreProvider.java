@@ -1,0 +1,26 @@
+package io.statestore.mapdb;
+
+import io.statestore.StateStore;
+import io.statestore.spi.StateStoreProvider;
+import io.statestore.spi.StoreOptions;
+
+/**
+ * The {@code mapdb} scheme: {@code mapdb:PATH?option=value&...} opens (or creates) the MapDB file at PATH,
+ * creating missing parent directories. Options: {@code durability} ({@code sync}, {@code group},
+ * {@code none}; default {@code sync}), {@code commitMillis} (group commit window, default 100),
+ * {@code map} (default {@code state}), {@code mmap} (default false), {@code fsync} (default true),
+ * {@code lockWaitMillis} (default 0), {@code create} (default true) and {@code verify} (default true); see
+ * docs/mapdb.md.
+ */
+public final class MapDbStateStoreProvider implements StateStoreProvider {
+
+    @Override
+    public String scheme() {
+        return "mapdb";
+    }
+
+    @Override
+    public StateStore open(StoreOptions options) {
+        return MapDbStateStore.open(MapDbSettings.from(options));
+    }
+}

@@ -1,0 +1,241 @@
+package io.statestore.mapdb;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.statestore.StateStore;
+import io.statestore.StateStoreException;
+import io.statestore.StateStores;
+import io.statestore.value.Values;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Kills a writing child JVM with SIGKILL at random moments, many times over one file, and checks after
+ * each kill that the file reopens and holds what the durability mode promises:
+ * <ul>
+ * <li>SYNC: every acknowledged store and batch is there with its value; each counter is at least its
+ * acknowledged increments and at most that plus one in-flight increment per writer thread.</li>
+ * <li>GROUP: everything acknowledged with a change number the child saw committed (a {@code D} line) is
+ * there; counters lie between their committed acknowledged increments and all acknowledged increments
+ * plus the in-flight ones. This is the commit-window bound measured by commits rather than by clocks, so
+ * a loaded machine cannot make it flaky.</li>
+ * <li>NONE with a thread calling {@code flush()} every 30 ms: as GROUP, with the flushes as the commits.</li>
+ * <li>All: every batch is all there or not there at all.</li>
+ * </ul>
+ *
+ * <p>MapDB 3.1's write-ahead log itself occasionally (about one kill in 30 to 50 in our runs, reproduced
+ * with plain MapDB and no statestore code) leaves a damaged file: its B-tree cannot be read, or, more
+ * rarely, it reads fine but MapDB's allocator fails the next write ("Broken bit parity"). The store must
+ * refuse the file on open with a clear "damaged" error, or fail the write with a StateStoreException,
+ * rather than serve wrong data; the test accepts those outcomes, counts them, continues on a fresh file, and
+ * fails if they happen in more than a fifth of the kills.
+ */
+class CrashTest {
+
+    private static final int KILLS_PER_MODE = Integer.getInteger("crash.killsPerMode", 8);
+    private static final long GROUP_COMMIT_MILLIS = 20;
+
+    private static final String[] MODES = System.getProperty("crash.modes", "sync,group,none").split(",");
+
+    private Path dir;
+
+    @BeforeEach
+    void createDir() throws Exception {
+        dir = Files.createTempDirectory("mapdb-crash");
+    }
+
+    @AfterEach
+    void deleteDir() throws Exception {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+
+    @Test
+    @DisplayName("after kill -9 the file reopens with every acknowledged write of SYNC and every committed one of GROUP and NONE")
+    void survivesRepeatedKills() throws Exception {
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        Path file = dir.resolve("crash.db");
+        int totalAcked = 0;
+        int damagedFiles = 0;
+        for (int kill = 0; kill < MODES.length * KILLS_PER_MODE; kill++) {
+            String mode = MODES[kill % MODES.length];
+            String run = "r" + kill;
+            List<String> lines;
+            try (ChildJvm child = ChildJvm.start(CrashWriter.class, file.toString(), mode, run,
+                    Long.toString(GROUP_COMMIT_MILLIS))) {
+                child.awaitLine("READY", 60_000);
+                Thread.sleep(100 + random.nextInt(500));
+                int status = child.killHard();
+                lines = child.lines();
+                Optional<String> failed = lines.stream().filter(line -> line.startsWith("FAILED ")).findFirst();
+                if (failed.isPresent() && failed.get().contains("MapDB failed")) {
+                    // The file the last kill left opened and read fine, but MapDB found it damaged on writing.
+                    damagedFiles++;
+                    System.out.println("kill " + kill + " (" + mode + "): MapDB found the file left by the previous"
+                            + " kill damaged when writing: " + failed.get());
+                    file = dir.resolve("crash-" + kill + ".db");
+                    continue;
+                }
+                assertEquals(137, status, "destroyForcibly must be SIGKILL (exit status 128 + 9); output: " + lines
+                        + "; stderr: " + child.stderr());
+            }
+            String context = "seed " + seed + ", kill " + kill + " (" + mode + ")";
+            Path asLeft = snapshot(file);
+            try {
+                totalAcked += check(file, mode, run, lines, context);
+            } catch (StateStoreException e) {
+                if (!e.getMessage().contains("is damaged and cannot be read")) {
+                    throw new AssertionError(context + ": " + e, e);
+                }
+                // MapDB's own write-ahead-log defect (see the class comment): refused clearly, as promised.
+                damagedFiles++;
+                System.out.println(context + ": MapDB left the file unreadable; the store refused it: " + e);
+                file = dir.resolve("crash-" + kill + ".db");
+            } catch (RuntimeException | AssertionError e) {
+                Path evidence = keepEvidence(asLeft, lines, kill);
+                throw new AssertionError(context + ": " + e.getMessage() + " (file and report kept in "
+                        + evidence + ")", e);
+            }
+        }
+        assertTrue(damagedFiles <= MODES.length * KILLS_PER_MODE / 5, damagedFiles + " of "
+                + MODES.length * KILLS_PER_MODE + " kills left a file MapDB cannot read, far more than the"
+                + " rare upstream defect explains");
+        assertTrue(totalAcked > MODES.length * KILLS_PER_MODE,
+                "the children acknowledged too little to prove anything: "
+                + totalAcked);
+        System.out.println("crash test: " + MODES.length * KILLS_PER_MODE + " kills, " + totalAcked
+                + " acknowledged operations checked, " + damagedFiles + " files left unreadable by MapDB and"
+                + " refused on open, seed " + seed);
+    }
+
+    /** Copies the files as the killed child left them, before reopening changes them. */
+    private Path snapshot(Path file) throws java.io.IOException {
+        Path snapshot = dir.resolve("as-left");
+        if (Files.exists(snapshot)) {
+            try (Stream<Path> files = Files.list(snapshot)) {
+                for (Path path : (Iterable<Path>) files::iterator) {
+                    Files.delete(path);
+                }
+            }
+        } else {
+            Files.createDirectory(snapshot);
+        }
+        try (Stream<Path> files = Files.list(file.getParent())) {
+            for (Path path : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(path)) {
+                    Files.copy(path, snapshot.resolve(path.getFileName()));
+                }
+            }
+        }
+        return snapshot;
+    }
+
+    /** Keeps the files as the child left them and its report, for a failure to be replayed. */
+    private static Path keepEvidence(Path asLeft, List<String> lines, int kill) throws java.io.IOException {
+        Path evidence = Files.createTempDirectory("mapdb-crash-evidence");
+        try (Stream<Path> files = Files.list(asLeft)) {
+            for (Path path : (Iterable<Path>) files::iterator) {
+                Files.copy(path, evidence.resolve(path.getFileName()));
+            }
+        }
+        Files.write(evidence.resolve("report-" + kill + ".txt"), lines);
+        return evidence;
+    }
+
+    /** Checks the reopened file against the child's report; returns how many acknowledged ops it checked. */
+    private static int check(Path file, String mode, String run, List<String> lines, String context) {
+        boolean sync = mode.equals("sync");
+        long durable = 0;
+        for (String line : lines) {
+            if (line.startsWith("D ")) {
+                durable = Math.max(durable, Long.parseLong(line.substring(2)));
+            }
+        }
+        Map<String, Long> ackedIncrements = new HashMap<>();
+        Map<String, Long> highestReturned = new HashMap<>();
+        Map<String, Long> highestDurableReturned = new HashMap<>();
+        List<String> mustHaveKeys = new ArrayList<>();
+        List<String> mustHaveBatches = new ArrayList<>();
+        int acked = 0;
+        for (String line : lines) {
+            String[] parts = line.split(" ");
+            if (parts.length < 3 || parts[0].equals("I") && parts.length != 4) {
+                continue; // READY, D, or a line cut short by the kill
+            }
+            boolean mustBeThere = sync || Long.parseLong(parts[2]) <= durable;
+            acked++;
+            switch (parts[0]) {
+                case "S" -> {
+                    if (mustBeThere) {
+                        mustHaveKeys.add(parts[1]);
+                    }
+                }
+                case "B" -> {
+                    if (mustBeThere) {
+                        mustHaveBatches.add(parts[1]);
+                    }
+                }
+                case "I" -> {
+                    long returned = Long.parseLong(parts[3]);
+                    ackedIncrements.merge(parts[1], 1L, Long::sum);
+                    highestReturned.merge(parts[1], returned, Math::max);
+                    if (mustBeThere) {
+                        highestDurableReturned.merge(parts[1], returned, Math::max);
+                    }
+                }
+                default -> throw new AssertionError(context + ": unexpected line " + line);
+            }
+        }
+        try (StateStore store = StateStores.open("mapdb:" + file)) {
+            for (String key : mustHaveKeys) {
+                String[] parts = key.split("-");
+                int thread = Integer.parseInt(parts[1].substring(1));
+                int i = Integer.parseInt(parts[2].substring(1));
+                Optional<Object> value = store.fetch(key);
+                assertTrue(value.isPresent(), context + ": acknowledged key " + key + " is missing");
+                assertTrue(Values.equal(CrashWriter.valueFor(run, thread, i), value.get()),
+                        context + ": key " + key + " holds " + value.get());
+            }
+            for (String batch : mustHaveBatches) {
+                assertTrue(store.fetch(batch + "-0").isPresent(), context + ": acknowledged batch " + batch
+                        + " is missing");
+            }
+            Map<String, Integer> batchSizes = new TreeMap<>();
+            for (String key : store.keys(run + "-b")) {
+                batchSizes.merge(key.substring(0, key.lastIndexOf('-')), 1, Integer::sum);
+            }
+            batchSizes.forEach((batch, size) -> assertEquals(CrashWriter.BATCH_SIZE, size,
+                    context + ": batch " + batch + " is half there"));
+            for (int c = 0; c < CrashWriter.COUNTERS; c++) {
+                String counter = run + "-c" + c;
+                long value = store.fetch(counter, Long.class).orElse(0L);
+                long ackedCount = ackedIncrements.getOrDefault(counter, 0L);
+                // An increment in flight in one thread may be followed by acknowledged ones in another.
+                assertTrue(highestReturned.getOrDefault(counter, 0L) - ackedCount <= CrashWriter.THREADS,
+                        context + ": the child's report of " + counter + " misses lines");
+                long lowest = highestDurableReturned.getOrDefault(counter, 0L);
+                long highest = ackedCount + CrashWriter.THREADS;
+                assertTrue(value >= lowest && value <= highest, context + ": counter " + counter + " is "
+                        + value + ", expected " + lowest + " to " + highest + " (the last committed"
+                        + " acknowledged value to the acknowledged increments plus one in flight per writer)");
+            }
+        }
+        return acked;
+    }
+}
