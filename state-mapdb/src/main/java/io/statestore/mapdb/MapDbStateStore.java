@@ -4,6 +4,7 @@ import io.statestore.StateStoreClosedException;
 import io.statestore.StateStoreException;
 import io.statestore.spi.AbstractStateStore;
 import io.statestore.spi.Counters;
+import io.statestore.value.Keys;
 import io.statestore.value.ValueCodec;
 import io.statestore.value.Values;
 import java.nio.channels.OverlappingFileLockException;
@@ -215,9 +216,21 @@ public final class MapDbStateStore extends AbstractStateStore {
         }
     }
 
-    /** Reads every entry once, so a damaged B-tree or value fails here rather than in some later call. */
+    /**
+     * Reads every entry once, so a damaged B-tree or value fails here rather than in some later call. A
+     * B-tree iterates in strictly ascending key order; a key that is not above the one before it means the
+     * tree's links are damaged (a cycle would otherwise make this loop forever).
+     */
     private void verify() {
+        java.util.Comparator<? super String> order = map.comparator();
+        String previous = null;
         for (Map.Entry<String, byte[]> entry : map.entrySet()) {
+            String key = entry.getKey();
+            if (previous != null && (order == null ? key.compareTo(previous) : order.compare(key, previous)) <= 0) {
+                throw new IllegalStateException("the B-tree's keys are out of order (\"" + Keys.excerpt(key)
+                        + "\" after \"" + Keys.excerpt(previous) + "\")");
+            }
+            previous = key;
             ValueCodec.decode(entry.getValue());
         }
     }

@@ -50,7 +50,7 @@ class InterruptTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"durability=sync", "durability=group&commitMillis=1&mmap=true",
+    @ValueSource(strings = {"durability=sync&mmap=false", "durability=group&commitMillis=1&mmap=true",
         "durability=sync&mmap=true"})
     @DisplayName("writers interrupted over and over in the middle of writes and commits do not break the store")
     void interruptsDuringWritesAreHarmless(String options) throws Exception {

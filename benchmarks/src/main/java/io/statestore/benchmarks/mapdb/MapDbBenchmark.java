@@ -93,7 +93,7 @@ public class MapDbBenchmark {
         Path file = dir.resolve("bench.db");
         if (layer.equals("statestore")) {
             store = StateStores.open("mapdb:" + file + "?durability=" + durability
-                    + (durability.equals("group") ? "&commitMillis=100" : "") + "&fsync=" + fsync);
+                    + (durability.equals("group") ? "&commitMillis=100" : "") + "&fsync=" + fsync + "&mmap=false");
             for (String key : keys) {
                 store.store(key, VALUE);
             }
