@@ -28,22 +28,25 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.mapdb.BTreeMap;
+import org.mapdb.CC;
 import org.mapdb.DB;
 import org.mapdb.DBException;
-import org.mapdb.DBMaker;
 import org.mapdb.Serializer;
 import org.mapdb.StoreDirectAbstract;
+import org.mapdb.StoreWAL;
 import org.mapdb.volume.ByteArrayVol;
 import org.mapdb.volume.RandomAccessFileVol;
 import org.mapdb.volume.VolumeFactory;
 
 /**
  * A store in one MapDB file: a {@link BTreeMap} from keys to the value model's msgpack bytes
- * ({@link ValueCodec}), in a {@link DB} opened with transactions, so that after a crash the file reopens
- * as of its last commit. When commits happen is the {@link Durability} mode.
+ * ({@link ValueCodec}), in a {@link DB} opened with transactions and a redo journal beside the file
+ * ({@code FILE.journal}), so that after a crash the file reopens as of its last complete commit. When
+ * commits happen is the {@link Durability} mode.
  *
  * <p>Guarantees: every method is thread-safe; {@code incr}, {@code compareAndSet} and every write are
  * atomic per key (a striped lock per key hash guards each read-modify-write, so MapDB's
@@ -130,6 +133,9 @@ public final class MapDbStateStore extends AbstractStateStore {
     private static boolean interruptibleIo(DB db) {
         if (db.getStore() instanceof StoreDirectAbstract) {
             VolumeFactory factory = ((StoreDirectAbstract) db.getStore()).getVolumeFactory();
+            if (factory instanceof JournaledFiles) {
+                return ((JournaledFiles) factory).interruptible();
+            }
             return factory != RandomAccessFileVol.FACTORY && factory != ByteArrayVol.FACTORY;
         }
         return true;
@@ -143,6 +149,14 @@ public final class MapDbStateStore extends AbstractStateStore {
      * @throws StateStoreException if the file is in use by another process or cannot be opened
      */
     static MapDbStateStore open(MapDbSettings settings) {
+        return open(settings, copied -> { });
+    }
+
+    /**
+     * Opens a store file, telling {@code copyObserver} how many writes of each commit have been copied into
+     * the file (see {@link JournaledVolume}); lets a test kill the process in the middle of a commit.
+     */
+    static MapDbStateStore open(MapDbSettings settings, IntConsumer copyObserver) {
         Path file = settings.file();
         String where = "the MapDB file " + file.toAbsolutePath();
         if (!Files.exists(file)) {
@@ -159,26 +173,16 @@ public final class MapDbStateStore extends AbstractStateStore {
                 throw new StateStoreException("cannot create the directory for " + where + ": " + e, e);
             }
         }
-        DBMaker.Maker maker = DBMaker.fileDB(file.toFile()).transactionEnable();
-        if (settings.mmap()) {
-            maker = maker.fileMmapEnableIfSupported();
-        }
-        if (!settings.fsync()) {
-            maker = maker.fileSyncDisable();
-        }
-        if (settings.lockWait().toMillis() > 0) {
-            maker = maker.fileLockWait(settings.lockWait().toMillis());
-        }
         DB db;
         try {
-            db = maker.make();
+            db = openDb(settings, copyObserver);
         } catch (DBException.FileLocked | OverlappingFileLockException e) {
             throw new StateStoreException(where + " is in use by another process (or already open in this"
                     + " one): only one process may open a MapDB file at a time; close the other user, or use"
                     + " another file" + (settings.lockWait().isZero() ? "" : " (waited " + settings.lockWait()
                     .toMillis() + " ms)"), e);
         } catch (RuntimeException e) {
-            throw new StateStoreException("cannot open " + where + ": " + e, e);
+            throw damaged(where, e);
         }
         MapDbStateStore store;
         try {
@@ -199,13 +203,40 @@ public final class MapDbStateStore extends AbstractStateStore {
         return store;
     }
 
+    /**
+     * Opens the file through MapDB's transactional store, with {@link JournaledFiles} as its volumes, which
+     * is what {@code DBMaker.fileDB(file).transactionEnable()} builds, with the journal added.
+     */
+    private static DB openDb(MapDbSettings settings, IntConsumer copyObserver) {
+        try {
+            return openDb(new JournaledFiles(settings.file(), settings.mmap(), settings.fsync(), copyObserver),
+                    settings.lockWait());
+        } catch (JournaledFiles.FileChangedWhileLocking e) {
+            // Another process created the file while this one waited for its lock: look at it afresh.
+            return openDb(new JournaledFiles(settings.file(), settings.mmap(), settings.fsync(), copyObserver),
+                    settings.lockWait());
+        }
+    }
+
+    private static DB openDb(JournaledFiles files, Duration lockWait) {
+        try {
+            StoreWAL store = new StoreWAL(files.storeFileName(), files, lockWait.toMillis(), true,
+                    CC.STORE_DIRECT_CONC_SHIFT, 0L, 0L, false, false, false, true, false);
+            return new DB(store, files.existed(), true, Thread.currentThread().getContextClassLoader(), 0);
+        } catch (RuntimeException | Error e) {
+            files.closeAfterFailedOpen(e);
+            throw e;
+        }
+    }
+
     private static RuntimeException damaged(String where, Throwable e) {
         if (e instanceof IllegalArgumentException || e instanceof StateStoreException) {
             return (RuntimeException) e;
         }
-        return new StateStoreException(where + " is damaged and cannot be read (" + e + "). MapDB's"
-                + " write-ahead log can leave a file unreadable when the process is killed at an unlucky"
-                + " moment (see docs/mapdb.md, \"Crash behaviour\"); restore the file from a backup", e);
+        return new StateStoreException(where + " cannot be read (" + e + "): it is damaged, or it is not a"
+                + " MapDB file. A crash does not do this (opening finishes or discards a commit a crash"
+                + " interrupted, see docs/mapdb.md, \"Crash behaviour\"), but a disk fault, another program"
+                + " writing the file, or a copy taken while the store was open can; restore it from a backup", e);
     }
 
     private static void closeQuietly(DB db, Throwable failure) {
@@ -249,9 +280,11 @@ public final class MapDbStateStore extends AbstractStateStore {
      * Wraps a {@link DB} the caller already has, with {@link Durability#SYNC}. The store keeps its entries
      * in the tree map of that name (created if absent). Closing the store commits but leaves the {@code DB}
      * open: it stays the caller's. Commits commit the whole {@code DB}, including the caller's own changes,
-     * so the caller must not also roll it back.
+     * so the caller must not also roll it back. The {@code DB} keeps the crash behaviour its maker gave it,
+     * which for plain MapDB files lacks the redo journal of a store opened by URI; for a crash-safe file
+     * with collections of your own, open the store by URI and use {@code unwrap(DB.class)}.
      *
-     * @param db      an open {@code DB}, best made with {@code transactionEnable()} for crash safety
+     * @param db      an open {@code DB}, best made with {@code transactionEnable()}
      * @param mapName the name of the map holding the store's entries
      * @return a store on that map; {@code unwrap(DB.class)} returns {@code db}
      * @throws IllegalArgumentException if {@code db} is closed or the name is taken by another kind of

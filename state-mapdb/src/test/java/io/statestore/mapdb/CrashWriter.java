@@ -42,7 +42,7 @@ public final class CrashWriter {
         String file = args[0];
         String durability = args[1];
         String run = args[2];
-        String uri = "mapdb:" + file + "?durability=" + durability
+        String uri = "mapdb:" + file + "?durability=" + durability + "&mmap=" + args[4]
                 + (durability.equals("group") ? "&commitMillis=" + args[3] : "");
         MapDbStateStore store = (MapDbStateStore) StateStores.open(uri);
         store.observeCommits(covered -> report("D " + covered));

@@ -156,4 +156,54 @@ class MapDbStateStoreTest {
             assertEquals(mapdb.appliedChanges(), committed[0]);
         }
     }
+
+    @Test
+    @DisplayName("a file whose creation a crash cut short (empty, or all zeros) opens as a new store")
+    void interruptedCreationStartsAfresh() throws Exception {
+        Files.write(dir.resolve("empty.db"), new byte[0]);
+        Files.write(dir.resolve("zeros.db"), new byte[8192]);
+        for (String name : List.of("empty.db", "zeros.db")) {
+            try (StateStore store = StateStores.open("mapdb:" + dir.resolve(name))) {
+                assertEquals(0, store.size(), name);
+                store.store("k", "v");
+            }
+            try (StateStore store = StateStores.open("mapdb:" + dir.resolve(name))) {
+                assertEquals(Map.of("k", "v"), store.fetchAll(List.of("k")), name);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a complete journal left beside a missing or empty file belongs to an earlier file and is not replayed")
+    void staleJournalIsNotReplayed() throws Exception {
+        Path file = dir.resolve("recreated.db");
+        byte[] junk = new byte[4096];
+        java.util.Arrays.fill(junk, (byte) 0x5a);
+        try (RedoJournal journal = new RedoJournal(RedoJournal.pathFor(file))) {
+            journal.write(List.of(new RedoJournal.Write(0, junk.length, junk)), false);
+        }
+        try (StateStore store = StateStores.open("mapdb:" + file)) {
+            assertEquals(0, store.size());
+            store.store("k", "v");
+        }
+        try (StateStore store = StateStores.open("mapdb:" + file)) {
+            assertEquals(Map.of("k", "v"), store.fetchAll(List.of("k")));
+        }
+    }
+
+    @Test
+    @DisplayName("a file that is not a MapDB file is refused with a clear error, left as it was, and not left locked")
+    void refusesAForeignFile() throws Exception {
+        Path file = dir.resolve("foreign.db");
+        byte[] content = new byte[8192];
+        new java.util.Random(7).nextBytes(content);
+        Files.write(file, content);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            StateStoreException refused = assertThrows(StateStoreException.class,
+                    () -> StateStores.open("mapdb:" + file));
+            assertTrue(refused.getMessage().contains(file.toAbsolutePath() + " cannot be read")
+                    && refused.getMessage().contains("not a MapDB file"), refused.getMessage());
+        }
+        assertTrue(java.util.Arrays.equals(content, Files.readAllBytes(file)), "the file was changed");
+    }
 }
