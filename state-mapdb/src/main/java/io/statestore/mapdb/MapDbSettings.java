@@ -38,7 +38,7 @@ record MapDbSettings(String uri, Path file, String mapName, Durability durabilit
         String mapName = reader.string("map", MapDbStateStore.DEFAULT_MAP_NAME);
         Durability durability = reader.choice("durability", Durability.class, DEFAULT_DURABILITY);
         long commitMillis = reader.longValue("commitMillis", DEFAULT_COMMIT_MILLIS, 1, 60_000);
-        boolean mmap = reader.bool("mmap", true);
+        boolean mmap = reader.bool("mmap", false);
         boolean fsync = reader.bool("fsync", true);
         long lockWaitMillis = reader.longValue("lockWaitMillis", 0, 0, 600_000);
         boolean create = reader.bool("create", true);

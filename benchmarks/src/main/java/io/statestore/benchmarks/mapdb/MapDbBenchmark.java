@@ -35,7 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The MapDB backend against plain MapDB doing the same work on the same kind of file in the same run:
  * {@code layer=statestore} goes through {@code StateStores.open("mapdb:...")}; {@code layer=plain} is a
- * {@code DBMaker.fileDB(...).transactionEnable()} file with a {@code BTreeMap<String, byte[]>}, raw bytes
+ * {@code DBMaker.fileDB(...).transactionEnable()} file (memory-mapped on both sides when {@code mmap}) with
+ * a {@code BTreeMap<String, byte[]>}, raw bytes
  * put and got, an increment done as get + put of 8 bytes under the same kind of striped lock the backend
  * uses, and commits made as the durability mode makes them (after each write for {@code sync}, every
  * 100 ms by a background thread for {@code group}, never for {@code none}).
@@ -62,6 +63,10 @@ public class MapDbBenchmark {
      */
     @Param({"true"})
     public boolean fsync;
+
+    /** Whether the file is memory-mapped, on both sides (plain MapDB: {@code fileMmapEnableIfSupported}). */
+    @Param({"false"})
+    public boolean mmap;
 
     /** {@code statestore} or {@code plain}. */
     @Param({"statestore", "plain"})
@@ -93,7 +98,8 @@ public class MapDbBenchmark {
         Path file = dir.resolve("bench.db");
         if (layer.equals("statestore")) {
             store = StateStores.open("mapdb:" + file + "?durability=" + durability
-                    + (durability.equals("group") ? "&commitMillis=100" : "") + "&fsync=" + fsync + "&mmap=false");
+                    + (durability.equals("group") ? "&commitMillis=100" : "") + "&fsync=" + fsync
+                    + "&mmap=" + mmap);
             for (String key : keys) {
                 store.store(key, VALUE);
             }
@@ -101,6 +107,9 @@ public class MapDbBenchmark {
             store.unwrap(MapDbStateStore.class).flush();
         } else {
             DBMaker.Maker maker = DBMaker.fileDB(file.toFile()).transactionEnable();
+            if (mmap) {
+                maker = maker.fileMmapEnableIfSupported();
+            }
             db = (fsync ? maker : maker.fileSyncDisable()).make();
             map = db.treeMap("state", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
             for (String key : keys) {
