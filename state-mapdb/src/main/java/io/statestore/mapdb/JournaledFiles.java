@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 import org.mapdb.CC;
 import org.mapdb.DBException;
 import org.mapdb.volume.MappedFileVol;
@@ -20,20 +21,27 @@ import org.mapdb.volume.VolumeFactory;
 /**
  * The volumes of one store file, as MapDB's {@code StoreWAL} asks for them: the store file itself becomes a
  * {@link JournaledVolume}, after its journal is replayed if a crash left one complete; MapDB's write-ahead
- * log files ({@code FILE.wal.N}) are ordinary files that are never forced to the disk.
+ * log files ({@code FILE.wal.N}) are never forced to the disk.
  *
  * <p>Not forcing the write-ahead log is safe because nothing reads it after a crash: MapDB 3.1 does not
  * replay it, and the journal is what recovers a commit. Forcing it would only add a disk flush per commit.
+ *
+ * <p>Interrupts: memory-mapped files are opened, grown, truncated and closed through an interruptible
+ * {@code FileChannel}, so they are {@link ShieldedVolume}s; the journal and {@code RandomAccessFile}s do no
+ * interruptible I/O.
  */
 final class JournaledFiles extends VolumeFactory {
 
-    /** The first two bytes of a MapDB 3 store file: {@code CC.FILE_HEADER}, then {@code CC.FILE_TYPE_STOREDIRECT}. */
+    /** A MapDB 3 store file's first two bytes: {@code CC.FILE_HEADER}, {@code CC.FILE_TYPE_STOREDIRECT}. */
     private static final long STORE_FILE_HEADER = CC.FILE_HEADER << 8 | CC.FILE_TYPE_STOREDIRECT;
 
     private final Path storeFile;
     private final String storeFileName;
     private final Path journalFile;
     private final VolumeFactory files;
+    private final boolean mapLog;
+    /** Runs the memory-mapped store file's interruptible operations; {@code null} for a RandomAccessFile. */
+    private final IoThread ioThread;
     private final boolean fsync;
     private final IntConsumer copyObserver;
     /** What {@link #exists} answered for the store file, before MapDB locked it; {@code null} if not asked. */
@@ -43,15 +51,18 @@ final class JournaledFiles extends VolumeFactory {
     /**
      * @param storeFile    the store file
      * @param mmap         whether to memory-map it where the platform supports large mappings
+     * @param mapLog       whether to memory-map MapDB's write-ahead log too, if the store file is
      * @param fsync        whether commits force the journal and the file to the disk
      * @param copyObserver see {@link JournaledVolume}
      */
-    JournaledFiles(Path storeFile, boolean mmap, boolean fsync, IntConsumer copyObserver) {
+    JournaledFiles(Path storeFile, boolean mmap, boolean mapLog, boolean fsync, IntConsumer copyObserver) {
         this.storeFile = storeFile.toAbsolutePath();
         this.storeFileName = this.storeFile.toString();
         this.journalFile = RedoJournal.pathFor(this.storeFile);
-        this.files = mmap && supportsLargeMappings() ? new MappedFileVol.MappedFileFactory(false, false)
-                : RandomAccessFileVol.FACTORY;
+        boolean mapped = mmap && supportsLargeMappings();
+        this.files = mapped ? new MappedFileVol.MappedFileFactory(false, false) : RandomAccessFileVol.FACTORY;
+        this.mapLog = mapped && mapLog;
+        this.ioThread = mapped ? new IoThread("statestore-mapdb-file") : null;
         this.fsync = fsync;
         this.copyObserver = copyObserver;
     }
@@ -67,11 +78,6 @@ final class JournaledFiles extends VolumeFactory {
         return storeFileName;
     }
 
-    /** Whether the volumes do I/O through an interruptible {@code FileChannel} (memory-mapped files do). */
-    boolean interruptible() {
-        return files instanceof MappedFileVol.MappedFileFactory;
-    }
-
     /** Whether the store file held a commit when MapDB opened it, that is, whether it was opened, not created. */
     boolean existed() {
         return Boolean.TRUE.equals(existed);
@@ -79,11 +85,15 @@ final class JournaledFiles extends VolumeFactory {
 
     /** Closes the store file if MapDB opened it but then failed, so that the file is not left locked. */
     void closeAfterFailedOpen(Throwable failure) {
-        if (storeVolume != null && !storeVolume.isClosed()) {
-            try {
+        try {
+            if (storeVolume != null && !storeVolume.isClosed()) {
                 storeVolume.close();
-            } catch (RuntimeException e) {
-                failure.addSuppressed(e);
+            }
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        } finally {
+            if (ioThread != null) {
+                ioThread.close();
             }
         }
     }
@@ -131,18 +141,21 @@ final class JournaledFiles extends VolumeFactory {
     @Override
     public Volume makeVolume(String file, boolean readOnly, long fileLockWait, int sliceShift, long initSize,
             boolean fixedSize) {
-        if (storeFileName.equals(file) && existed == null) {
-            exists(file);
-        }
-        Volume volume = files.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize);
         if (!storeFileName.equals(file)) {
-            return new ForwardingVolume(volume) {
+            Volume log = mapLog ? open(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize, false)
+                    : RandomAccessFileVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize,
+                            fixedSize);
+            return new ForwardingVolume(log) {
                 @Override
                 public void sync() {
                     // MapDB's write-ahead log: see the class comment.
                 }
             };
         }
+        if (existed == null) {
+            exists(file); // refuses a file that is not MapDB's before it is opened
+        }
+        Volume volume = open(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize, true);
         boolean recovered = false;
         try {
             recover(volume);
@@ -156,6 +169,16 @@ final class JournaledFiles extends VolumeFactory {
                 volume.close();
             }
         }
+    }
+
+    /** Opens a file, shielded when it is memory-mapped; closing the store file's volume ends the I/O thread. */
+    private Volume open(String file, boolean readOnly, long fileLockWait, int sliceShift, long initSize,
+            boolean fixedSize, boolean isStoreFile) {
+        if (ioThread == null) {
+            return files.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize);
+        }
+        return ShieldedVolume.open(ioThread, isStoreFile,
+                () -> files.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize));
     }
 
     /**

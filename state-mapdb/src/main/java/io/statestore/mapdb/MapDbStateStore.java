@@ -18,10 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -85,7 +82,7 @@ public final class MapDbStateStore extends AbstractStateStore {
     private final ScheduledExecutorService groupCommitter;
     private volatile StateStoreException backgroundCommitFailure;
     /** Runs writes and commits when MapDB's file I/O is interruptible; {@code null} when it is not. */
-    private final ExecutorService ioThread;
+    private final IoThread ioThread;
 
     private MapDbStateStore(String description, DB db, boolean ownsDb, String mapName, Durability durability,
             Duration commitWindow, String fileDescription) {
@@ -97,17 +94,13 @@ public final class MapDbStateStore extends AbstractStateStore {
         for (int i = 0; i < STRIPE_COUNT; i++) {
             stripes[i] = new ReentrantLock();
         }
-        this.ioThread = interruptibleIo(db) ? Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "statestore-mapdb-io");
-            thread.setDaemon(true);
-            return thread;
-        }) : null;
+        this.ioThread = interruptibleIo(db) ? new IoThread("statestore-mapdb-io") : null;
         try {
             this.map = db.treeMap(mapName, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
             db.commit();
         } catch (RuntimeException e) {
             if (ioThread != null) {
-                ioThread.shutdown();
+                ioThread.close();
             }
             throw new IllegalArgumentException("the map \"" + mapName + "\" in " + fileDescription
                     + " cannot be opened as a tree map of String keys to byte[] values (was it created by"
@@ -127,14 +120,15 @@ public final class MapDbStateStore extends AbstractStateStore {
     }
 
     /**
-     * Tells whether MapDB's volumes for this DB do I/O through an interruptible channel: all but the
-     * random-access-file volume (the default for files) and the heap volume do.
+     * Tells whether MapDB's volumes for this DB do I/O through an interruptible channel that the store must
+     * shield: all but the random-access-file volume (the default for files) and the heap volume do, except
+     * for a file the store opened itself, whose volumes shield their own interruptible operations.
      */
     private static boolean interruptibleIo(DB db) {
         if (db.getStore() instanceof StoreDirectAbstract) {
             VolumeFactory factory = ((StoreDirectAbstract) db.getStore()).getVolumeFactory();
             if (factory instanceof JournaledFiles) {
-                return ((JournaledFiles) factory).interruptible();
+                return false;
             }
             return factory != RandomAccessFileVol.FACTORY && factory != ByteArrayVol.FACTORY;
         }
@@ -209,13 +203,22 @@ public final class MapDbStateStore extends AbstractStateStore {
      */
     private static DB openDb(MapDbSettings settings, IntConsumer copyObserver) {
         try {
-            return openDb(new JournaledFiles(settings.file(), settings.mmap(), settings.fsync(), copyObserver),
-                    settings.lockWait());
+            return openDb(files(settings, copyObserver), settings.lockWait());
         } catch (JournaledFiles.FileChangedWhileLocking e) {
             // Another process created the file while this one waited for its lock: look at it afresh.
-            return openDb(new JournaledFiles(settings.file(), settings.mmap(), settings.fsync(), copyObserver),
-                    settings.lockWait());
+            return openDb(files(settings, copyObserver), settings.lockWait());
         }
+    }
+
+    /**
+     * The volumes for a file. MapDB's write-ahead log is memory-mapped with the store file except under
+     * SYNC: MapDB starts a new log file for every commit, and a new memory-mapped file costs a mapping and a
+     * megabyte of zeros (about 5 ms a commit against 0.8 ms, docs/benchmarks.md), while under GROUP and NONE
+     * many writes share a log and each one is a memory write instead of a system call.
+     */
+    private static JournaledFiles files(MapDbSettings settings, IntConsumer copyObserver) {
+        return new JournaledFiles(settings.file(), settings.mmap(),
+                settings.mmap() && settings.durability() != Durability.SYNC, settings.fsync(), copyObserver);
     }
 
     private static DB openDb(JournaledFiles files, Duration lockWait) {
@@ -271,7 +274,7 @@ public final class MapDbStateStore extends AbstractStateStore {
             groupCommitter.shutdownNow();
         }
         if (ioThread != null) {
-            ioThread.shutdownNow();
+            ioThread.close();
         }
         closeQuietly(db, failure);
     }
@@ -527,7 +530,7 @@ public final class MapDbStateStore extends AbstractStateStore {
         try {
             if (groupCommitter != null) {
                 groupCommitter.shutdown();
-                awaitUninterruptibly(groupCommitter);
+                IoThread.awaitUninterruptibly(groupCommitter);
             }
             onIoThread(() -> {
                 committer.lock();
@@ -549,8 +552,7 @@ public final class MapDbStateStore extends AbstractStateStore {
                 }
             } finally {
                 if (ioThread != null) {
-                    ioThread.shutdown();
-                    awaitUninterruptibly(ioThread);
+                    ioThread.close();
                 }
                 restoreInterrupt(interrupted);
             }
@@ -571,20 +573,6 @@ public final class MapDbStateStore extends AbstractStateStore {
         return null;
     }
 
-    private static void awaitUninterruptibly(ExecutorService executor) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                if (executor.awaitTermination(1, TimeUnit.MINUTES)) {
-                    break;
-                }
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        restoreInterrupt(interrupted);
-    }
-
     // ---- the write path and commits ----
 
     private int stripeIndex(String key) {
@@ -599,8 +587,9 @@ public final class MapDbStateStore extends AbstractStateStore {
     /**
      * Applies a change under the key stripes it touches and the shared commit gate, then, under SYNC,
      * waits for a commit covering it. A change returning {@code null} changed nothing and waits for
-     * nothing. Stripes are taken in ascending order, so batches never deadlock. The caller's interrupt status is cleared for the duration and restored afterwards, so
-     * MapDB never sees an interrupted thread.
+     * nothing. Stripes are taken in ascending order, so batches never deadlock. The caller's interrupt
+     * status is cleared for the duration and restored afterwards, so MapDB never sees an interrupted thread
+     * that called it.
      */
     private <T> T writeUnder(int[] stripeIndexes, Supplier<T> change) {
         StateStoreException failure = backgroundCommitFailure;
@@ -645,42 +634,20 @@ public final class MapDbStateStore extends AbstractStateStore {
     }
 
     /**
-     * Runs an action that may do file I/O. Where MapDB's volume uses an interruptible {@link
+     * Runs an action that may do file I/O. Where a wrapped DB's volume uses an interruptible {@link
      * java.nio.channels.FileChannel} (memory-mapped files grow through one), an interrupt during the I/O
-     * would close the file for every user, so the action runs on the store's own I/O thread, which nothing
-     * interrupts, while the caller waits without reacting to interrupts. The default volume (a
-     * {@link java.io.RandomAccessFile}) is not interruptible, and the action runs on the caller's thread.
+     * would close the file for every user, so the action runs on the store's {@link IoThread}. Otherwise
+     * (a {@link java.io.RandomAccessFile} volume, or a file the store opened, see {@link JournaledFiles})
+     * the action runs on the caller's thread.
      */
     private <T> T onIoThread(Supplier<T> action) {
         if (ioThread == null) {
             return action.get();
         }
-        Future<T> result;
         try {
-            result = ioThread.submit(action::get);
+            return ioThread.call(action);
         } catch (RejectedExecutionException e) {
             throw isClosed() ? new StateStoreClosedException(toString()) : e;
-        }
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return result.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    Throwable cause = e.getCause();
-                    if (cause instanceof RuntimeException) {
-                        throw (RuntimeException) cause;
-                    }
-                    if (cause instanceof Error) {
-                        throw (Error) cause;
-                    }
-                    throw new StateStoreException("MapDB failed on " + fileDescription + ": " + cause, cause);
-                }
-            }
-        } finally {
-            restoreInterrupt(interrupted);
         }
     }
 

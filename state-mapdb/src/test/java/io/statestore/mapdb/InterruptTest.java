@@ -16,7 +16,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.mapdb.DB;
+import org.mapdb.DBMaker;
 
 /**
  * MapDB closes its file channel when a thread doing I/O on it is interrupted. The store shields MapDB from
@@ -49,65 +51,93 @@ class InterruptTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"durability=sync&mmap=false", "durability=group&commitMillis=1&mmap=true",
-        "durability=sync&mmap=true"})
+    /**
+     * The last case grows a memory-mapped file all the time (100 KB values under new keys, and commits
+     * made by the interrupted writers themselves), so that interrupts land while it maps new parts of the
+     * file, which is done through an interruptible channel.
+     */
+    @ParameterizedTest(name = "{0}, {1}-byte values, {2} keys per writer (0: all new)")
+    @CsvSource({"durability=sync&mmap=false, 200, 500", "durability=group&commitMillis=1&mmap=true, 200, 500",
+        "durability=sync&mmap=true, 200, 500", "durability=sync&mmap=true&fsync=false, 100000, 0"})
     @DisplayName("writers interrupted over and over in the middle of writes and commits do not break the store")
-    void interruptsDuringWritesAreHarmless(String options) throws Exception {
+    void interruptsDuringWritesAreHarmless(String options, int valueBytes, int keysPerWriter) throws Exception {
         Path file = dir.resolve("storm.db");
+        long[] acknowledged;
+        try (StateStore store = StateStores.open("mapdb:" + file + "?" + options)) {
+            acknowledged = storm(store, valueBytes, keysPerWriter);
+        }
+        try (StateStore reopened = StateStores.open("mapdb:" + file)) {
+            assertEquals("still works", reopened.fetch("after").orElseThrow());
+            for (int w = 0; w < acknowledged.length; w++) {
+                assertEquals(acknowledged[w], reopened.fetch("count-" + w).orElseThrow(), "count-" + w);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("a wrapped memory-mapped DB is shielded too, by the store's own I/O thread")
+    void wrappedMemoryMappedDbIsShielded() throws Exception {
+        DB db = DBMaker.fileDB(dir.resolve("wrapped.db").toFile()).fileMmapEnableIfSupported()
+                .transactionEnable().fileSyncDisable().make();
+        try (MapDbStateStore store = MapDbStateStore.wrap(db, "state")) {
+            storm(store, 100_000, 0);
+        } finally {
+            db.close();
+        }
+    }
+
+    /**
+     * Runs two writers for 1.5 s while interrupting them every 0.2 ms; checks that none failed and that
+     * each one's counter equals its acknowledged increments; returns those.
+     */
+    private static long[] storm(StateStore store, int valueBytes, int keysPerWriter) throws Exception {
         int writers = 2;
         long[] acknowledged = new long[writers];
         ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
         AtomicBoolean running = new AtomicBoolean(true);
-        try (StateStore store = StateStores.open("mapdb:" + file + "?" + options)) {
-            List<Thread> threads = new ArrayList<>();
-            for (int w = 0; w < writers; w++) {
-                int writer = w;
-                threads.add(new Thread(() -> {
-                    long i = 0;
-                    while (running.get()) {
-                        try {
-                            store.store("w" + writer + "-" + (i % 500), Map.of("i", i, "pad", "x".repeat(200)));
-                            store.incr("count-" + writer);
-                            acknowledged[writer]++;
-                        } catch (Throwable e) {
-                            failures.add(e);
-                            return;
-                        }
-                        if (Thread.interrupted()) {
-                            i++;
-                        }
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int writer = w;
+            threads.add(new Thread(() -> {
+                long i = 0;
+                while (running.get()) {
+                    try {
+                        store.store("w" + writer + "-" + (keysPerWriter == 0 ? i : i % keysPerWriter),
+                                Map.of("i", i, "pad", "x".repeat(valueBytes)));
+                        store.incr("count-" + writer);
+                        acknowledged[writer]++;
+                    } catch (Throwable e) {
+                        failures.add(e);
+                        return;
+                    }
+                    if (Thread.interrupted()) {
                         i++;
                     }
-                }, "writer-" + w));
-            }
-            threads.forEach(Thread::start);
-            long end = System.nanoTime() + 1_500_000_000L;
-            long interrupts = 0;
-            while (System.nanoTime() < end && failures.isEmpty()) {
-                for (Thread thread : threads) {
-                    thread.interrupt();
-                    interrupts++;
+                    i++;
                 }
-                LockSupport.parkNanos(200_000);
-            }
-            running.set(false);
+            }, "writer-" + w));
+        }
+        threads.forEach(Thread::start);
+        long end = System.nanoTime() + 1_500_000_000L;
+        long interrupts = 0;
+        while (System.nanoTime() < end && failures.isEmpty()) {
             for (Thread thread : threads) {
-                thread.join(60_000);
+                thread.interrupt();
+                interrupts++;
             }
-            assertTrue(failures.isEmpty(), () -> "a writer failed after an interrupt: " + failures.peek());
-            assertTrue(interrupts > 100, "interrupted " + interrupts + " times");
-            for (int w = 0; w < writers; w++) {
-                assertTrue(acknowledged[w] > 0, "writer " + w + " made no progress");
-                assertEquals(acknowledged[w], store.fetch("count-" + w).orElseThrow(), "count-" + w);
-            }
-            store.store("after", "still works");
+            LockSupport.parkNanos(200_000);
         }
-        try (StateStore reopened = StateStores.open("mapdb:" + file)) {
-            assertEquals("still works", reopened.fetch("after").orElseThrow());
-            for (int w = 0; w < writers; w++) {
-                assertEquals(acknowledged[w], reopened.fetch("count-" + w).orElseThrow(), "count-" + w);
-            }
+        running.set(false);
+        for (Thread thread : threads) {
+            thread.join(60_000);
         }
+        assertTrue(failures.isEmpty(), () -> "a writer failed after an interrupt: " + failures.peek());
+        assertTrue(interrupts > 100, "interrupted " + interrupts + " times");
+        for (int w = 0; w < writers; w++) {
+            assertTrue(acknowledged[w] > 0, "writer " + w + " made no progress");
+            assertEquals(acknowledged[w], store.fetch("count-" + w).orElseThrow(), "count-" + w);
+        }
+        store.store("after", "still works");
+        return acknowledged;
     }
 }

@@ -138,7 +138,7 @@ class JournaledVolumeTest {
         try (RedoJournal journal = new RedoJournal(RedoJournal.pathFor(file))) {
             journal.write(WRITES, false);
         }
-        JournaledFiles files = new JournaledFiles(file, mmap, false, copied -> { });
+        JournaledFiles files = new JournaledFiles(file, mmap, mmap, false, copied -> { });
         assertTrue(files.exists(files.storeFileName()));
         Volume volume = files.makeVolume(files.storeFileName(), false, 0, 20, 0, false);
         try {
