@@ -52,6 +52,7 @@ public class MapDbBenchmark {
     private static final int KEYS = 1_000;
     private static final int COUNTERS = 100;
     private static final String VALUE = "a short value of some forty characters..";
+    private static final int FILL_CHUNK = 1 << 20;
 
     /** The durability mode; plain MapDB commits the same way. */
     @Param({"sync", "group", "none"})
@@ -67,6 +68,13 @@ public class MapDbBenchmark {
     /** Whether the file is memory-mapped, on both sides (plain MapDB: {@code fileMmapEnableIfSupported}). */
     @Param({"false"})
     public boolean mmap;
+
+    /**
+     * Megabytes of extra data stored under other keys before measuring, on both sides: a memory-mapped
+     * commit forces every mapped megabyte of the file, so its cost grows with the file.
+     */
+    @Param({"0"})
+    public int fillMegabytes;
 
     /** {@code statestore} or {@code plain}. */
     @Param({"statestore", "plain"})
@@ -103,6 +111,9 @@ public class MapDbBenchmark {
             for (String key : keys) {
                 store.store(key, VALUE);
             }
+            for (int i = 0; i < fillMegabytes; i++) {
+                store.store("fill:" + i, new byte[FILL_CHUNK]);
+            }
             // Both sides start from committed data, which MapDB reads from the file, not its log cache.
             store.unwrap(MapDbStateStore.class).flush();
         } else {
@@ -114,6 +125,9 @@ public class MapDbBenchmark {
             map = db.treeMap("state", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
             for (String key : keys) {
                 map.put(key, valueBytes);
+            }
+            for (int i = 0; i < fillMegabytes; i++) {
+                map.put("fill:" + i, new byte[FILL_CHUNK]);
             }
             db.commit();
             if (durability.equals("group")) {
