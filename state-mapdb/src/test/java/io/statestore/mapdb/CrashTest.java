@@ -36,6 +36,11 @@ import org.junit.jupiter.api.Test;
  * <li>All: every batch is all there or not there at all.</li>
  * </ul>
  *
+ * <p>The commit-window bound in time: under GROUP and NONE, what a kill can lose is what was acknowledged
+ * since the last completed commit, so the test also checks that the last commit the child reported
+ * completed at most the window plus {@link #COMMIT_SLACK_MILLIS} before the kill (the slack covers a commit
+ * in progress and a busy machine's scheduling; a committer that stalls or never runs exceeds it, since
+ * those kills come at least {@link #MIN_WINDOWED_KILL_DELAY_MILLIS} after the child started writing).
  *
  * <p>Kills alternate between a memory-mapped file and a {@code RandomAccessFile}. No kill may leave a file
  * that does not open: plain MapDB 3.1 does that about once in 10 to 40 kills on a {@code RandomAccessFile}
@@ -46,6 +51,8 @@ class CrashTest {
 
     private static final int KILLS_PER_MODE = Integer.getInteger("crash.killsPerMode", 8);
     private static final long GROUP_COMMIT_MILLIS = 20;
+    private static final long COMMIT_SLACK_MILLIS = 500;
+    private static final long MIN_WINDOWED_KILL_DELAY_MILLIS = 600;
 
     private static final String[] MODES = System.getProperty("crash.modes", "sync,group,none").split(",");
 
@@ -70,16 +77,19 @@ class CrashTest {
         Random random = new Random(seed);
         Path file = dir.resolve("crash.db");
         int totalAcked = 0;
+        long longestLossWindow = 0;
         for (int kill = 0; kill < MODES.length * KILLS_PER_MODE; kill++) {
             String mode = MODES[kill % MODES.length];
             boolean mmap = kill / MODES.length % 2 == 0;
             String run = "r" + kill;
             String context = "seed " + seed + ", kill " + kill + " (" + mode + (mmap ? ", mmap" : "") + ")";
             List<String> lines;
+            long killMillis;
             try (ChildJvm child = ChildJvm.start(CrashWriter.class, file.toString(), mode, run,
                     Long.toString(GROUP_COMMIT_MILLIS), Boolean.toString(mmap))) {
                 child.awaitLine("READY", 60_000);
-                Thread.sleep(100 + random.nextInt(500));
+                Thread.sleep((mode.equals("sync") ? 100 : MIN_WINDOWED_KILL_DELAY_MILLIS) + random.nextInt(500));
+                killMillis = System.currentTimeMillis();
                 int status = child.killHard();
                 lines = child.lines();
                 assertEquals(137, status, context + ": the child must die by SIGKILL (exit status 128 + 9), not"
@@ -88,6 +98,10 @@ class CrashTest {
             Path asLeft = snapshot(file);
             try {
                 totalAcked += check(file, mode, run, lines, context);
+                if (!mode.equals("sync")) {
+                    longestLossWindow = Math.max(longestLossWindow, checkLossWindow(mode, lines, killMillis,
+                            context));
+                }
             } catch (RuntimeException | AssertionError e) {
                 Path evidence = keepEvidence(asLeft, lines, kill);
                 throw new AssertionError(context + ": " + e.getMessage() + " (file and report kept in "
@@ -97,7 +111,31 @@ class CrashTest {
         assertTrue(totalAcked > MODES.length * KILLS_PER_MODE,
                 "the children acknowledged too little to prove anything: " + totalAcked);
         System.out.println("crash test: " + MODES.length * KILLS_PER_MODE + " kills, every file reopened, "
-                + totalAcked + " acknowledged operations checked, seed " + seed);
+                + totalAcked + " acknowledged operations checked, longest group/none loss window "
+                + longestLossWindow + " ms, seed " + seed);
+    }
+
+    /**
+     * Checks that the child's last completed commit (or, if it made none, its start) came at most the
+     * commit window plus {@link #COMMIT_SLACK_MILLIS} before the kill, and returns the time between them:
+     * the span of acknowledged writes the kill could lose.
+     */
+    private static long checkLossWindow(String mode, List<String> lines, long killMillis, String context) {
+        long window = mode.equals("group") ? GROUP_COMMIT_MILLIS : CrashWriter.FLUSH_MILLIS;
+        long lastCommitMillis = 0;
+        for (String line : lines) {
+            String[] parts = line.split(" ");
+            boolean commitOrStart = parts[0].equals("D") && parts.length == 3
+                    || parts[0].equals("READY") && parts.length == 2;
+            if (commitOrStart) {
+                lastCommitMillis = Math.max(lastCommitMillis, Long.parseLong(parts[parts.length - 1]));
+            }
+        }
+        long lossWindow = killMillis - lastCommitMillis;
+        assertTrue(lossWindow <= window + COMMIT_SLACK_MILLIS, context + ": the last commit completed "
+                + lossWindow + " ms before the kill, more than the " + window + " ms window plus "
+                + COMMIT_SLACK_MILLIS + " ms of slack: writes acknowledged in that span were not committed");
+        return lossWindow;
     }
 
     /** Copies the files as the killed child left them, before reopening changes them. */
@@ -139,8 +177,9 @@ class CrashTest {
         boolean sync = mode.equals("sync");
         long durable = 0;
         for (String line : lines) {
-            if (line.startsWith("D ")) {
-                durable = Math.max(durable, Long.parseLong(line.substring(2)));
+            String[] parts = line.split(" ");
+            if (parts[0].equals("D") && parts.length == 3) {
+                durable = Math.max(durable, Long.parseLong(parts[1]));
             }
         }
         Map<String, Long> ackedIncrements = new HashMap<>();
@@ -151,8 +190,11 @@ class CrashTest {
         int acked = 0;
         for (String line : lines) {
             String[] parts = line.split(" ");
+            if (parts[0].equals("READY") || parts[0].equals("D")) {
+                continue;
+            }
             if (parts.length < 3 || parts[0].equals("I") && parts.length != 4) {
-                continue; // READY, D, or a line cut short by the kill
+                throw new AssertionError(context + ": unexpected line " + line);
             }
             boolean mustBeThere = sync || Long.parseLong(parts[2]) <= durable;
             acked++;

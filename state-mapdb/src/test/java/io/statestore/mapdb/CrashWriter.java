@@ -11,18 +11,22 @@ import java.util.Map;
  * The child JVM of {@link CrashTest}: writes until it is killed, and prints a line for each acknowledged
  * operation, flushed before the next operation starts.
  *
- * <p>Lines: {@code READY}; {@code S key change} for a stored key; {@code B batch change} for a batch of
- * three keys; {@code I counter change value} for an increment by one that returned {@code value}; {@code D change} when a commit that
- * covered every change up to that number has completed; {@code FAILED message} when a write failed
- * (then the child exits with status 3). {@code change} is the store's count of applied
+ * <p>Lines: {@code READY millis}; {@code S key change} for a stored key; {@code B batch change} for a batch
+ * of three keys; {@code I counter change value} for an increment by one that returned {@code value};
+ * {@code D change millis} when a commit that covered every change up to that number has completed;
+ * {@code FAILED message} when a write failed (then the child exits with status 3). {@code millis} is the
+ * wall clock ({@link System#currentTimeMillis()}), which the parent on the same machine compares with
+ * the moment it killed the child. {@code change} is the store's count of applied
  * changes read after the operation returned, so it is at least the operation's own number. Under
- * {@code none} a thread calls {@link MapDbStateStore#flush()} every 30 ms.
+ * {@code none} a thread calls {@link MapDbStateStore#flush()} every {@link #FLUSH_MILLIS} ms.
  */
 public final class CrashWriter {
 
     static final int THREADS = 2;
     static final int COUNTERS = 3;
     static final int BATCH_SIZE = 3;
+    /** How often the flusher calls {@code flush()} under {@code none}. */
+    static final long FLUSH_MILLIS = 30;
 
     private static final PrintStream OUT = new PrintStream(System.out, false, StandardCharsets.UTF_8);
 
@@ -45,13 +49,13 @@ public final class CrashWriter {
         String uri = "mapdb:" + file + "?durability=" + durability + "&mmap=" + args[4]
                 + (durability.equals("group") ? "&commitMillis=" + args[3] : "");
         MapDbStateStore store = (MapDbStateStore) StateStores.open(uri);
-        store.observeCommits(covered -> report("D " + covered));
+        store.observeCommits(covered -> report("D " + covered + " " + System.currentTimeMillis()));
         if (durability.equals("none")) {
             Thread flusher = new Thread(() -> {
                 while (true) {
                     store.flush();
                     try {
-                        Thread.sleep(30);
+                        Thread.sleep(FLUSH_MILLIS);
                     } catch (InterruptedException e) {
                         return;
                     }
@@ -60,7 +64,7 @@ public final class CrashWriter {
             flusher.setDaemon(true);
             flusher.start();
         }
-        report("READY");
+        report("READY " + System.currentTimeMillis());
         Thread[] writers = new Thread[THREADS];
         for (int t = 0; t < THREADS; t++) {
             int thread = t;
