@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.IntConsumer;
-import java.util.function.Supplier;
 import org.mapdb.CC;
 import org.mapdb.DBException;
 import org.mapdb.volume.MappedFileVol;

@@ -81,7 +81,7 @@ public final class MapDbStateStore extends AbstractStateStore {
     private volatile LongConsumer commitObserver = committed -> { };
     private final ScheduledExecutorService groupCommitter;
     private volatile StateStoreException backgroundCommitFailure;
-    /** Runs writes and commits when MapDB's file I/O is interruptible; {@code null} when it is not. */
+    /** Runs the writes and commits of a wrapped DB whose file I/O is interruptible; {@code null} otherwise. */
     private final IoThread ioThread;
 
     private MapDbStateStore(String description, DB db, boolean ownsDb, String mapName, Durability durability,
