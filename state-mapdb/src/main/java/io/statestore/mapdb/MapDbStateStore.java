@@ -217,8 +217,8 @@ public final class MapDbStateStore extends AbstractStateStore {
      * many writes share a log and each one is a memory write instead of a system call.
      */
     private static JournaledFiles files(MapDbSettings settings, IntConsumer copyObserver) {
-        return new JournaledFiles(settings.file(), settings.mmap(),
-                settings.mmap() && settings.durability() != Durability.SYNC, settings.fsync(), copyObserver);
+        return new JournaledFiles(settings.file(), settings.mmap(), settings.durability() != Durability.SYNC,
+                settings.fsync(), copyObserver);
     }
 
     private static DB openDb(JournaledFiles files, Duration lockWait) {

@@ -116,22 +116,35 @@ class CrashTest {
     }
 
     /**
+     * The last commit the child reported: how many changes it covered and when it completed. Before any
+     * commit, no changes, and the moment the child was ready to write.
+     */
+    private record LastCommit(long changes, long millis) {
+
+        static LastCommit in(List<String> lines) {
+            long changes = 0;
+            long millis = 0;
+            for (String line : lines) {
+                String[] parts = line.split(" ");
+                if (parts[0].equals("D") && parts.length == 3) {
+                    changes = Math.max(changes, Long.parseLong(parts[1]));
+                    millis = Math.max(millis, Long.parseLong(parts[2]));
+                } else if (parts[0].equals("READY") && parts.length == 2) {
+                    millis = Math.max(millis, Long.parseLong(parts[1]));
+                }
+            }
+            return new LastCommit(changes, millis);
+        }
+    }
+
+    /**
      * Checks that the child's last completed commit (or, if it made none, its start) came at most the
      * commit window plus {@link #COMMIT_SLACK_MILLIS} before the kill, and returns the time between them:
      * the span of acknowledged writes the kill could lose.
      */
     private static long checkLossWindow(String mode, List<String> lines, long killMillis, String context) {
         long window = mode.equals("group") ? GROUP_COMMIT_MILLIS : CrashWriter.FLUSH_MILLIS;
-        long lastCommitMillis = 0;
-        for (String line : lines) {
-            String[] parts = line.split(" ");
-            boolean commitOrStart = parts[0].equals("D") && parts.length == 3
-                    || parts[0].equals("READY") && parts.length == 2;
-            if (commitOrStart) {
-                lastCommitMillis = Math.max(lastCommitMillis, Long.parseLong(parts[parts.length - 1]));
-            }
-        }
-        long lossWindow = killMillis - lastCommitMillis;
+        long lossWindow = killMillis - LastCommit.in(lines).millis();
         assertTrue(lossWindow <= window + COMMIT_SLACK_MILLIS, context + ": the last commit completed "
                 + lossWindow + " ms before the kill, more than the " + window + " ms window plus "
                 + COMMIT_SLACK_MILLIS + " ms of slack: writes acknowledged in that span were not committed");
@@ -175,13 +188,7 @@ class CrashTest {
     /** Checks the reopened file against the child's report; returns how many acknowledged ops it checked. */
     private static int check(Path file, String mode, String run, List<String> lines, String context) {
         boolean sync = mode.equals("sync");
-        long durable = 0;
-        for (String line : lines) {
-            String[] parts = line.split(" ");
-            if (parts[0].equals("D") && parts.length == 3) {
-                durable = Math.max(durable, Long.parseLong(parts[1]));
-            }
-        }
+        long durable = LastCommit.in(lines).changes();
         Map<String, Long> ackedIncrements = new HashMap<>();
         Map<String, Long> highestReturned = new HashMap<>();
         Map<String, Long> highestDurableReturned = new HashMap<>();
