@@ -48,24 +48,89 @@ public final class ValueCodec {
     /** The msgpack ext type that carries an integer outside the long range. */
     public static final byte BIG_INTEGER_EXT_TYPE = 1;
 
+    /**
+     * Packers for {@link #encode} start small: msgpack-core's default buffer is 8 KiB, which a store's typical
+     * value, and a counter always, leaves nearly all unused (and zeroed) on every encode.
+     */
+    private static final MessagePack.PackerConfig PACKER = new MessagePack.PackerConfig().withBufferSize(256);
 
     private ValueCodec() {
     }
 
     /**
-     * Encodes a value.
+     * Encodes a value. A {@code Long}, what counters hold, is written directly, in the same bytes msgpack-core's
+     * {@code packLong} writes (its most compact integer form), without a packer.
      *
      * @param value a value of the value model, best in normal form, possibly {@code null}
      * @return its msgpack bytes
      * @throws IllegalArgumentException if the value is outside the value model
      */
     public static byte[] encode(Object value) {
-        try (MessageBufferPacker packer = MessagePack.newDefaultBufferPacker()) {
+        if (value instanceof Long) {
+            return encodeLong((Long) value);
+        }
+        try (MessageBufferPacker packer = PACKER.newBufferPacker()) {
             pack(packer, value);
             return packer.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException("encoding to memory failed", e);
         }
+    }
+
+    private static byte[] encodeLong(long v) {
+        if (v < -(1L << 5)) {
+            if (v < -(1L << 15)) {
+                return v < -(1L << 31) ? integer((byte) 0xd3, v, 8) : integer((byte) 0xd2, v, 4);
+            }
+            return v < -(1 << 7) ? integer((byte) 0xd1, v, 2) : integer((byte) 0xd0, v, 1);
+        }
+        if (v < (1 << 7)) {
+            return new byte[] {(byte) v};
+        }
+        if (v < (1L << 16)) {
+            return v < (1 << 8) ? integer((byte) 0xcc, v, 1) : integer((byte) 0xcd, v, 2);
+        }
+        return v < (1L << 32) ? integer((byte) 0xce, v, 4) : integer((byte) 0xcf, v, 8);
+    }
+
+    private static byte[] integer(byte format, long value, int length) {
+        byte[] bytes = new byte[1 + length];
+        bytes[0] = format;
+        for (int i = length; i >= 1; i--) {
+            bytes[i] = (byte) value;
+            value >>>= 8;
+        }
+        return bytes;
+    }
+
+    /**
+     * Reads an integer that fits a long and fills the range exactly, in any of msgpack's integer forms;
+     * {@code null} for anything else (a uint64 may not fit a long, and every other type is the unpacker's).
+     */
+    private static Long decodeLong(byte[] bytes, int offset, int length) {
+        int format = bytes[offset] & 0xff;
+        if (length == 1) {
+            return format <= 0x7f || format >= 0xe0 ? (long) bytes[offset] : null;
+        }
+        int width;
+        boolean signed;
+        if (format >= 0xcc && format <= 0xce) {
+            width = 1 << (format - 0xcc);
+            signed = false;
+        } else if (format >= 0xd0 && format <= 0xd3) {
+            width = 1 << (format - 0xd0);
+            signed = true;
+        } else {
+            return null;
+        }
+        if (length != 1 + width) {
+            return null;
+        }
+        long value = signed ? bytes[offset + 1] : bytes[offset + 1] & 0xff;
+        for (int i = 2; i <= width; i++) {
+            value = (value << 8) | (bytes[offset + i] & 0xff);
+        }
+        return value;
     }
 
     /**
@@ -76,10 +141,28 @@ public final class ValueCodec {
      * @throws IllegalArgumentException if the bytes are not one well-formed value of the value model
      */
     public static Object decode(byte[] bytes) {
-        try (MessageUnpacker unpacker = newUnpacker(bytes)) {
-            Object value = unpack(unpacker, bytes.length);
+        return decode(bytes, 0, bytes.length);
+    }
+
+    /**
+     * Decodes one value that fills a range of a byte array, such as a stored entry that carries more than
+     * the value.
+     *
+     * @param bytes  the array
+     * @param offset where the value starts
+     * @param length how many bytes it fills
+     * @return the value in normal form
+     * @throws IllegalArgumentException if the range is not one well-formed value of the value model
+     */
+    public static Object decode(byte[] bytes, int offset, int length) {
+        Long integer = length > 0 ? decodeLong(bytes, offset, length) : null;
+        if (integer != null) {
+            return integer;
+        }
+        try (MessageUnpacker unpacker = MessagePack.newDefaultUnpacker(bytes, offset, length)) {
+            Object value = unpack(unpacker, length);
             if (unpacker.hasNext()) {
-                throw new IllegalArgumentException("msgpack data has " + (bytes.length - unpacker.getTotalReadBytes())
+                throw new IllegalArgumentException("msgpack data has " + (length - unpacker.getTotalReadBytes())
                         + " bytes after the value");
             }
             return value;

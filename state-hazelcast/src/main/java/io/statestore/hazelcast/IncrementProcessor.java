@@ -6,6 +6,7 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import io.statestore.StateTypeException;
 import io.statestore.spi.Counters;
+import io.statestore.value.ValueCodec;
 import java.io.IOException;
 import java.util.Map;
 
@@ -42,7 +43,7 @@ final class IncrementProcessor implements EntryProcessor<String, StateEntry, Obj
         }
         long next;
         try {
-            next = Counters.add(entry.getKey(), current == null ? null : CounterBytes.decode(current.valueBytes()),
+            next = Counters.add(entry.getKey(), current == null ? null : ValueCodec.decode(current.valueBytes()),
                     amount);
         } catch (ArithmeticException e) {
             return Outcome.OVERFLOW.describe(e.getMessage());
@@ -54,7 +55,7 @@ final class IncrementProcessor implements EntryProcessor<String, StateEntry, Obj
             callers = (current == null ? new StateEntry(null, StateEntry.NO_CALLERS) : current)
                     .remember(operation.callerHigh, operation.callerLow, operation.sequence, next, callersRemembered);
         }
-        entry.setValue(new StateEntry(CounterBytes.encode(next), callers));
+        entry.setValue(new StateEntry(ValueCodec.encode(next), callers));
         return next;
     }
 
