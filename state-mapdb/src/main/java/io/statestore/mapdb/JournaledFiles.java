@@ -9,9 +9,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.IntConsumer;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.mapdb.CC;
 import org.mapdb.DBException;
+import org.mapdb.volume.ByteArrayVol;
 import org.mapdb.volume.MappedFileVol;
 import org.mapdb.volume.RandomAccessFileVol;
 import org.mapdb.volume.Volume;
@@ -20,14 +21,13 @@ import org.mapdb.volume.VolumeFactory;
 /**
  * The volumes of one store file, as MapDB's {@code StoreWAL} asks for them: the store file itself becomes a
  * {@link JournaledVolume}, after its journal is replayed if a crash left one complete; MapDB's write-ahead
- * log files ({@code FILE.wal.N}) are never forced to the disk.
+ * log ({@code FILE.wal.N}) is kept in memory.
  *
- * <p>Not forcing the write-ahead log is safe because nothing reads it after a crash: MapDB 3.1 does not
- * replay it, and the journal is what recovers a commit. Forcing it would only add a disk flush per commit.
- *
- * <p>Interrupts: memory-mapped files are opened, grown, truncated and closed through an interruptible
- * {@code FileChannel}, so they are {@link ShieldedVolume}s; the journal and {@code RandomAccessFile}s do no
- * interruptible I/O.
+ * <p>A write-ahead log in memory is safe because nothing reads it after a crash: MapDB 3.1 does not replay
+ * it, the journal is what makes a commit atomic, and the store's own log ({@link OperationLog}) is what makes
+ * a write durable. In memory, a change between two checkpoints touches no file at all, so no I/O error can
+ * leave half of it in MapDB's structures, and nothing of the data is written outside the store's private
+ * files. Its size is what {@link #writeAheadBytes()} reports; a checkpoint empties it.
  */
 final class JournaledFiles extends VolumeFactory {
 
@@ -38,11 +38,13 @@ final class JournaledFiles extends VolumeFactory {
     private final String storeFileName;
     private final Path journalFile;
     private final VolumeFactory files;
-    private final boolean mapLog;
-    /** Runs the memory-mapped store file's interruptible operations; {@code null} for a RandomAccessFile. */
-    private final IoThread ioThread;
+    private final boolean mapped;
     private final boolean fsync;
-    private final IntConsumer copyObserver;
+    private final FileModes modes;
+    private final WriteFaults faults;
+    private final TestHooks hooks;
+    /** MapDB's write-ahead log files, in memory. */
+    private final List<Volume> writeAheadLog = new CopyOnWriteArrayList<>();
     /** What {@link #exists} answered for the store file, before MapDB locked it; {@code null} if not asked. */
     private Boolean existed;
     private JournaledVolume storeVolume;
@@ -50,20 +52,21 @@ final class JournaledFiles extends VolumeFactory {
     /**
      * @param storeFile    the store file
      * @param mmap         whether to memory-map it where the platform supports large mappings
-     * @param mapLog       whether to memory-map MapDB's write-ahead log too, if the store file is
      * @param fsync        whether commits force the journal and the file to the disk
-     * @param copyObserver see {@link JournaledVolume}
+     * @param modes        the permissions of the files the store creates
+     * @param hooks        a test's hooks, or {@link TestHooks#NONE}
      */
-    JournaledFiles(Path storeFile, boolean mmap, boolean mapLog, boolean fsync, IntConsumer copyObserver) {
+    JournaledFiles(Path storeFile, boolean mmap, boolean fsync, FileModes modes, TestHooks hooks) {
         this.storeFile = storeFile.toAbsolutePath();
         this.storeFileName = this.storeFile.toString();
         this.journalFile = RedoJournal.pathFor(this.storeFile);
-        boolean mapped = mmap && supportsLargeMappings();
-        this.files = mapped ? new MappedFileVol.MappedFileFactory(false, false) : RandomAccessFileVol.FACTORY;
-        this.mapLog = mapped && mapLog;
-        this.ioThread = mapped ? new IoThread("statestore-mapdb-file") : null;
+        // The journaled volume fills the file's growth with zeros itself (see JournaledVolume).
+        this.mapped = mmap && supportsLargeMappings();
+        this.files = mapped ? new MappedFileVol.MappedFileFactory(false, true) : RandomAccessFileVol.FACTORY;
         this.fsync = fsync;
-        this.copyObserver = copyObserver;
+        this.modes = modes;
+        this.faults = hooks.faults();
+        this.hooks = hooks;
     }
 
     /** The platforms on which MapDB's own {@code fileMmapEnableIfSupported} maps files. */
@@ -90,9 +93,34 @@ final class JournaledFiles extends VolumeFactory {
             }
         } catch (RuntimeException e) {
             failure.addSuppressed(e);
-        } finally {
-            if (ioThread != null) {
-                ioThread.close();
+        }
+    }
+
+    /** The bytes MapDB's write-ahead log holds in memory: what the changes since the last checkpoint cost. */
+    long writeAheadBytes() {
+        long bytes = 0;
+        for (Volume volume : writeAheadLog) {
+            if (volume.isClosed()) {
+                writeAheadLog.remove(volume);
+            } else {
+                bytes += volume.length();
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * Deletes write-ahead log files an earlier version of the store left on the disk: MapDB never reads them,
+     * and they may hold data outside the store's private files.
+     */
+    void deleteLeftoverWriteAheadLogs() throws IOException {
+        String prefix = storeFile.getFileName() + ".wal.";
+        try (java.util.stream.Stream<Path> siblings = Files.list(storeFile.getParent())) {
+            for (Path sibling : (Iterable<Path>) siblings::iterator) {
+                String name = sibling.getFileName().toString();
+                if (name.startsWith(prefix) && name.substring(prefix.length()).matches("[0-9]+")) {
+                    Files.deleteIfExists(sibling);
+                }
             }
         }
     }
@@ -100,7 +128,7 @@ final class JournaledFiles extends VolumeFactory {
     @Override
     public boolean exists(String file) {
         if (!storeFileName.equals(file)) {
-            return files.exists(file);
+            return false;
         }
         try {
             existed = Files.exists(storeFile) && Files.size(storeFile) > 0 && holdsCommit();
@@ -141,43 +169,50 @@ final class JournaledFiles extends VolumeFactory {
     public Volume makeVolume(String file, boolean readOnly, long fileLockWait, int sliceShift, long initSize,
             boolean fixedSize) {
         if (!storeFileName.equals(file)) {
-            Volume log = mapLog ? open(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize, false)
-                    : RandomAccessFileVol.FACTORY.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize,
-                            fixedSize);
-            return new ForwardingVolume(log) {
-                @Override
-                public void sync() {
-                    // MapDB's write-ahead log: see the class comment.
-                }
-            };
+            Volume log = (hooks.writeAheadLogInMemory() ? ByteArrayVol.FACTORY : RandomAccessFileVol.FACTORY)
+                    .makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize);
+            writeAheadLog.add(log);
+            return log;
         }
         if (existed == null) {
             exists(file); // refuses a file that is not MapDB's before it is opened
         }
-        Volume volume = open(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize, true);
-        boolean recovered = false;
+        long lengthBeforeMapping = storeFile.toFile().length();
+        Volume volume = files.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize);
+        DataFile data = null;
+        RedoJournal journal = null;
         try {
-            recover(volume);
-            storeVolume = new JournaledVolume(volume, new RedoJournal(journalFile), fsync, copyObserver);
-            recovered = true;
-            return storeVolume;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot recover " + storeFile + " from " + journalFile + ": " + e, e);
-        } finally {
-            if (!recovered) {
-                volume.close();
+            data = new DataFile(storeFile, fsync, faults);
+            long growthUnit = 1;
+            if (mapped) {
+                // Mapping whole slices grew the file without room on the disk: give the tail its room.
+                growthUnit = volume.sliceSize();
+                JournaledVolume.fill(data, lengthBeforeMapping, Math.max(lengthBeforeMapping, data.length()));
             }
+            recover(volume, data);
+            journal = new RedoJournal(journalFile, modes, fsync, faults);
+            storeVolume = new JournaledVolume(volume, data, journal, growthUnit, hooks);
+            return storeVolume;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(data, e);
+            closeQuietly(journal, e);
+            volume.close();
+            if (e instanceof RuntimeException) {
+                throw (RuntimeException) e;
+            }
+            throw new UncheckedIOException("cannot recover " + storeFile + " from " + journalFile + ": "
+                    + e.getMessage(), (IOException) e);
         }
     }
 
-    /** Opens a file, shielded when it is memory-mapped; closing the store file's volume ends the I/O thread. */
-    private Volume open(String file, boolean readOnly, long fileLockWait, int sliceShift, long initSize,
-            boolean fixedSize, boolean isStoreFile) {
-        if (ioThread == null) {
-            return files.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize);
+    private static void closeQuietly(java.io.Closeable closeable, Throwable failure) {
+        if (closeable != null) {
+            try {
+                closeable.close();
+            } catch (IOException e) {
+                failure.addSuppressed(e);
+            }
         }
-        return ShieldedVolume.open(ioThread, isStoreFile,
-                () -> files.makeVolume(file, readOnly, fileLockWait, sliceShift, initSize, fixedSize));
     }
 
     /**
@@ -185,17 +220,15 @@ final class JournaledFiles extends VolumeFactory {
      * journal is copied into the file again. A journal beside an empty file belongs to an earlier file of
      * the same name and is deleted.
      */
-    private void recover(Volume volume) throws IOException {
+    private void recover(Volume volume, DataFile data) throws IOException {
         boolean empty = Files.size(storeFile) == 0;
         Optional<List<Write>> committed = RedoJournal.readCommitted(journalFile);
         if (empty) {
             Files.deleteIfExists(journalFile);
         } else if (committed.isPresent()) {
-            JournaledVolume.copyIntoFile(volume, committed.get(), copied -> { });
-            if (fsync) {
-                volume.sync();
-            }
-            try (RedoJournal journal = new RedoJournal(journalFile)) {
+            JournaledVolume.copyIntoFile(volume, data, committed.get(), copied -> { });
+            data.force();
+            try (RedoJournal journal = new RedoJournal(journalFile, modes, fsync, faults)) {
                 journal.markApplied();
             }
         }

@@ -17,36 +17,96 @@ import org.mapdb.volume.Volume;
  * forces the file and marks the journal applied. A crash at any point leaves either the previous commit
  * (journal incomplete, file untouched) or a complete journal that the next open replays.
  *
+ * <p>A {@code sync} that fails (a full disk, an I/O error) keeps the writes it held, so that reads still see
+ * the commit and a later {@code sync} finishes it: a commit whose journal was written whole is copied into
+ * the file before the journal is written again, since the journal is then the only whole copy of it.
+ *
+ * <p>The copy goes through a {@link DataFile} of its own rather than through MapDB's volume: its errors name
+ * the cause, a test can make it fail, and a memory-mapped file is never written through its mapping, where a
+ * full disk would be a {@code SIGBUS} instead of an error. Reads go through MapDB's volume, which sees the same
+ * pages.
+ *
  * <p>MapDB's own write-ahead log cannot do this: it holds the changed records but not the index entries
  * that locate them, and MapDB 3.1 never replays it, so a crash during its copy could leave the file
  * unreadable.
  *
- * <p>Reads see writes still held back (MapDB does not read the file while it commits, but nothing here
- * relies on that). Growing the file ({@link #ensureAvailable}) goes to the file at once: MapDB reads only
- * up to the end its header records, so zeros beyond a crashed commit's end are never read.
+ * <p>Reads see writes still held back. Growing the file ({@link #ensureAvailable}) goes to the file at once,
+ * as zeros written through the {@link DataFile}: so every byte a commit will copy has its room on the disk
+ * before the journal is written, a full disk fails the commit while nothing needs finishing, and a
+ * complete journal never needs more room to be copied (also when the next open replays it). A memory-mapped
+ * file is grown to whole slices, so that its mapping never covers a hole (on a full tmpfs, even reading a
+ * hole through a mapping faults). MapDB reads only up to the end its header records, so zeros beyond a
+ * crashed commit's end are never read.
  */
 final class JournaledVolume extends ForwardingVolume {
 
     private final RedoJournal journal;
-    private final boolean fsync;
-    /** Writes since the last sync, in order; guarded by {@code this}. */
+    private final DataFile storeFile;
+    /** Writes since the last completed sync, in order; guarded by {@code this}. */
     private final List<Write> pending = new ArrayList<>();
+    /** How many of {@link #pending} (a prefix) the journal holds whole, not yet all in the file. */
+    private int journaled;
     /** Whether {@link #pending} may be non-empty; lets reads skip the lock when nothing is held back. */
     private volatile boolean dirty;
     private final IntConsumer copyObserver;
+    private final boolean finishJournaledFirst;
+    /** The file grows in multiples of this: 1, or a memory-mapped file's slice. */
+    private final long growthUnit;
+    /** The file's bytes up to here have their room on the disk; guarded by {@code this}. */
+    private long filledEnd;
 
     /**
      * @param delegate     the store file's volume, already locked and recovered
+     * @param storeFile    the store file, for the copies into it
      * @param journal      the file's journal
-     * @param fsync        whether commits force the journal and the file to the disk
-     * @param copyObserver told how many writes of a commit have been copied into the file, after each one;
-     *                     lets a test kill the process in the middle of a copy
+     * @param growthUnit   the file grows in multiples of this: 1, or a memory-mapped file's slice size
+     * @param hooks        a test's hooks, or {@link TestHooks#NONE}
      */
-    JournaledVolume(Volume delegate, RedoJournal journal, boolean fsync, IntConsumer copyObserver) {
+    JournaledVolume(Volume delegate, DataFile storeFile, RedoJournal journal, long growthUnit, TestHooks hooks)
+            throws IOException {
         super(delegate);
+        this.storeFile = storeFile;
         this.journal = journal;
-        this.fsync = fsync;
-        this.copyObserver = copyObserver;
+        this.growthUnit = growthUnit;
+        this.copyObserver = hooks.copyObserver();
+        this.finishJournaledFirst = hooks.finishJournaledFirst();
+        this.filledEnd = storeFile.length();
+    }
+
+    // ---- growing: zeros, written before MapDB's volume grows ----
+
+    @Override
+    public synchronized void ensureAvailable(long offset) {
+        long end = (offset + growthUnit - 1) / growthUnit * growthUnit;
+        if (end > filledEnd) {
+            try {
+                fill(storeFile, filledEnd, end);
+            } catch (IOException e) {
+                throw new DBException.VolumeIOError(e.getMessage(), e);
+            }
+            filledEnd = end;
+        }
+        delegate.ensureAvailable(offset);
+    }
+
+    /**
+     * Writes zeros from {@code start} to {@code end}; on failure gives the room back, so that a full disk
+     * leaves the file as it was.
+     */
+    static void fill(DataFile file, long start, long end) throws IOException {
+        byte[] zeros = new byte[(int) Math.min(64 << 10, end - start)];
+        try {
+            for (long at = start; at < end; at += zeros.length) {
+                file.write(at, zeros, 0, (int) Math.min(zeros.length, end - at));
+            }
+        } catch (IOException e) {
+            try {
+                file.setLength(start);
+            } catch (IOException giveBack) {
+                e.addSuppressed(giveBack);
+            }
+            throw e;
+        }
     }
 
     // ---- writes are held back until sync ----
@@ -174,43 +234,57 @@ final class JournaledVolume extends ForwardingVolume {
 
     @Override
     public synchronized void sync() {
-        if (pending.isEmpty()) {
-            if (fsync) {
-                delegate.sync();
+        try {
+            if (journaled > 0 && finishJournaledFirst) {
+                finish();
             }
-            return;
-        }
-        try {
-            journal.write(pending, fsync);
+            if (pending.isEmpty()) {
+                storeFile.force();
+                return;
+            }
+            journal.write(pending);
+            journaled = pending.size();
+            finish();
         } catch (IOException e) {
-            throw new DBException.VolumeIOError("cannot write " + journal + ": " + e, e);
+            throw new DBException.VolumeIOError(e.getMessage(), e);
         }
-        copyIntoFile(delegate, pending, copyObserver);
-        if (fsync) {
-            delegate.sync();
-        }
-        try {
-            journal.markApplied();
-        } catch (IOException e) {
-            throw new DBException.VolumeIOError("cannot mark " + journal + " applied: " + e, e);
-        }
-        pending.clear();
-        dirty = false;
     }
 
-    /** Copies a commit's writes into the store file, in order; also how an open replays a journal. */
-    static void copyIntoFile(Volume file, List<Write> writes, IntConsumer copyObserver) {
+    /** Copies the journaled writes into the file, forces it and marks the journal applied. */
+    private void finish() throws IOException {
+        List<Write> commit = pending.subList(0, journaled);
+        copyIntoFile(delegate, storeFile, commit, copyObserver);
+        storeFile.force();
+        journal.markApplied();
+        commit.clear();
+        journaled = 0;
+        dirty = !pending.isEmpty();
+    }
+
+    /**
+     * Copies a commit's writes into the store file, in order; also how an open replays a journal.
+     *
+     * @param volume MapDB's volume of the file, grown first so that it covers the writes
+     */
+    static void copyIntoFile(Volume volume, DataFile file, List<Write> writes, IntConsumer copyObserver)
+            throws IOException {
         long end = 0;
         for (Write write : writes) {
             end = Math.max(end, write.end());
         }
-        file.ensureAvailable(end);
+        volume.ensureAvailable(end);
+        byte[] zeros = null;
         int copied = 0;
         for (Write write : writes) {
             if (write.data() == null) {
-                file.clearOverlap(write.offset(), write.end());
+                if (zeros == null) {
+                    zeros = new byte[64 << 10];
+                }
+                for (long at = write.offset(); at < write.end(); at += zeros.length) {
+                    file.write(at, zeros, 0, (int) Math.min(zeros.length, write.end() - at));
+                }
             } else {
-                file.putDataOverlap(write.offset(), write.data(), 0, write.length());
+                file.write(write.offset(), write.data(), 0, write.length());
             }
             copyObserver.accept(++copied);
         }
@@ -224,9 +298,10 @@ final class JournaledVolume extends ForwardingVolume {
     @Override
     public synchronized void close() {
         pending.clear();
+        journaled = 0;
         dirty = false;
-        try {
-            journal.close();
+        try (DataFile file = storeFile; RedoJournal closing = journal) {
+            // Both closed here, before MapDB's volume releases the file's lock.
         } catch (IOException e) {
             throw new DBException.VolumeIOError(e);
         } finally {

@@ -1,55 +1,46 @@
 package io.statestore.mapdb;
 
+import io.statestore.OutcomeUnknownException;
 import io.statestore.StateStoreClosedException;
 import io.statestore.StateStoreException;
+import io.statestore.WriteNotAppliedException;
 import io.statestore.spi.AbstractStateStore;
 import io.statestore.spi.Counters;
-import io.statestore.value.Keys;
-import io.statestore.value.ValueCodec;
 import io.statestore.value.Values;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.IntConsumer;
 import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 import org.mapdb.BTreeMap;
-import org.mapdb.CC;
 import org.mapdb.DB;
 import org.mapdb.DBException;
-import org.mapdb.Serializer;
-import org.mapdb.StoreDirectAbstract;
-import org.mapdb.StoreWAL;
-import org.mapdb.volume.ByteArrayVol;
-import org.mapdb.volume.RandomAccessFileVol;
-import org.mapdb.volume.VolumeFactory;
 
 /**
  * A store in one MapDB file: a {@link BTreeMap} from keys to the value model's msgpack bytes
- * ({@link ValueCodec}), in a {@link DB} opened with transactions and a redo journal beside the file
- * ({@code FILE.journal}), so that after a crash the file reopens as of its last complete commit. When
- * commits happen is the {@link Durability} mode.
+ * ({@link io.statestore.value.ValueCodec}), each with a checksum, in a {@link DB} opened with transactions and
+ * a redo journal beside the file ({@code FILE.journal}). Every write is recorded in the store's log
+ * ({@code FILE.log}) and is durable once the log is forced to the disk, which the {@link Durability} mode
+ * decides; checkpoints bring the file up to date in the background, and after a crash the file reopens with
+ * every write the log holds.
  *
  * <p>Guarantees: every method is thread-safe; {@code incr}, {@code compareAndSet} and every write are
  * atomic per key (a striped lock per key hash guards each read-modify-write, so MapDB's
- * {@code compute}/{@code merge} are never used); a {@code storeAll} or {@code clear} is applied between
- * two commits, never split by one, so a crash keeps all of it or none of it. A read may see a write whose
- * {@link Durability#SYNC} writer has not yet returned, that is, before it is durable.
+ * {@code compute}/{@code merge} are never used); a {@code storeAll} or {@code clear} is one record of the
+ * log, so a crash keeps all of it or none of it. A read may see a write whose {@link Durability#EVERY_WRITE}
+ * writer has not yet returned, that is, before it is durable.
+ *
+ * <p>When the disk fails or fills, a write fails with a {@link WriteNotAppliedException} (nothing changed)
+ * or, if it failed after it was applied, an {@link OutcomeUnknownException}; the message names the file and
+ * the cause. Reads carry on, and writes succeed again once the cause is gone, without reopening the store.
  *
  * <p>Only one process may open a file: a second one fails at once with a {@link StateStoreException}
  * naming the file. A thread interrupted while it calls the store does not harm the store: its call
@@ -61,78 +52,26 @@ public final class MapDbStateStore extends AbstractStateStore {
     public static final String DEFAULT_MAP_NAME = "state";
 
     private static final int STRIPE_COUNT = 64;
+    /** The most a counter's stored bytes take: a msgpack int64 and the checksum. */
+    private static final int COUNTER_BYTES = 9 + Entries.CHECKSUM_BYTES;
 
     private final DB db;
-    private final boolean ownsDb;
     private final BTreeMap<String, byte[]> map;
-    private final Durability durability;
-    private final String fileDescription;
-
-    /* Lock order: key stripes (ascending index), then commitGate, then the map's own locks. */
+    private final Commits commits;
+    /** Names the file in messages. */
+    private final String where;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPE_COUNT];
-    /** Writers hold it shared while they apply a change; a commit holds it exclusively. */
-    private final ReentrantReadWriteLock commitGate = new ReentrantReadWriteLock();
-    /** One commit at a time; a SYNC writer that finds its write committed meanwhile skips its own. */
-    private final ReentrantLock committer = new ReentrantLock();
-    /** Counts applied changes; a change's number is taken while it holds the commit gate. */
-    private final AtomicLong appliedChanges = new AtomicLong();
-    /** The number of changes the last commit covered; written only under {@link #committer}. */
-    private volatile long committedChanges;
-    private volatile LongConsumer commitObserver = committed -> { };
-    private final ScheduledExecutorService groupCommitter;
-    private volatile StateStoreException backgroundCommitFailure;
-    /** Runs the writes and commits of a wrapped DB whose file I/O is interruptible; {@code null} otherwise. */
-    private final IoThread ioThread;
 
-    private MapDbStateStore(String description, DB db, boolean ownsDb, String mapName, Durability durability,
-            Duration commitWindow, String fileDescription) {
+    MapDbStateStore(String description, DB db, BTreeMap<String, byte[]> map, Commits commits, String where) {
         super(description);
         this.db = db;
-        this.ownsDb = ownsDb;
-        this.durability = durability;
-        this.fileDescription = fileDescription;
+        this.map = map;
+        this.commits = commits;
+        this.where = where;
         for (int i = 0; i < STRIPE_COUNT; i++) {
             stripes[i] = new ReentrantLock();
         }
-        this.ioThread = interruptibleIo(db) ? new IoThread("statestore-mapdb-io") : null;
-        try {
-            this.map = db.treeMap(mapName, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-            db.commit();
-        } catch (RuntimeException e) {
-            if (ioThread != null) {
-                ioThread.close();
-            }
-            throw new IllegalArgumentException("the map \"" + mapName + "\" in " + fileDescription
-                    + " cannot be opened as a tree map of String keys to byte[] values (was it created by"
-                    + " something else under that name?): " + e, e);
-        }
-        if (durability == Durability.GROUP) {
-            long millis = Math.max(1, commitWindow.toMillis());
-            groupCommitter = Executors.newSingleThreadScheduledExecutor(runnable -> {
-                Thread thread = new Thread(runnable, "statestore-mapdb-committer");
-                thread.setDaemon(true);
-                return thread;
-            });
-            groupCommitter.scheduleWithFixedDelay(this::backgroundCommit, millis, millis, TimeUnit.MILLISECONDS);
-        } else {
-            groupCommitter = null;
-        }
-    }
-
-    /**
-     * Tells whether MapDB's volumes for this DB do I/O through an interruptible channel that the store must
-     * shield: all but the random-access-file volume (the default for files) and the heap volume do, except
-     * for a file the store opened itself, whose volumes shield their own interruptible operations.
-     */
-    private static boolean interruptibleIo(DB db) {
-        if (db.getStore() instanceof StoreDirectAbstract) {
-            VolumeFactory factory = ((StoreDirectAbstract) db.getStore()).getVolumeFactory();
-            if (factory instanceof JournaledFiles) {
-                return false;
-            }
-            return factory != RandomAccessFileVol.FACTORY && factory != ByteArrayVol.FACTORY;
-        }
-        return true;
+        commits.start();
     }
 
     /**
@@ -143,7 +82,7 @@ public final class MapDbStateStore extends AbstractStateStore {
      * @throws StateStoreException if the file is in use by another process or cannot be opened
      */
     static MapDbStateStore open(MapDbSettings settings) {
-        return open(settings, copied -> { });
+        return StoreFile.open(settings, TestHooks.NONE);
     }
 
     /**
@@ -151,141 +90,16 @@ public final class MapDbStateStore extends AbstractStateStore {
      * the file (see {@link JournaledVolume}); lets a test kill the process in the middle of a commit.
      */
     static MapDbStateStore open(MapDbSettings settings, IntConsumer copyObserver) {
-        Path file = settings.file();
-        String where = "the MapDB file " + file.toAbsolutePath();
-        if (!Files.exists(file)) {
-            if (!settings.create()) {
-                throw new StateStoreException(where + " does not exist and create=false; create it or"
-                        + " drop create=false");
-            }
-            try {
-                Path parent = file.toAbsolutePath().getParent();
-                if (parent != null) {
-                    Files.createDirectories(parent);
-                }
-            } catch (java.io.IOException e) {
-                throw new StateStoreException("cannot create the directory for " + where + ": " + e, e);
-            }
-        }
-        DB db;
-        try {
-            db = openDb(settings, copyObserver);
-        } catch (DBException.FileLocked | OverlappingFileLockException e) {
-            throw new StateStoreException(where + " is in use by another process (or already open in this"
-                    + " one): only one process may open a MapDB file at a time; close the other user, or use"
-                    + " another file" + (settings.lockWait().isZero() ? "" : " (waited " + settings.lockWait()
-                    .toMillis() + " ms)"), e);
-        } catch (RuntimeException e) {
-            throw damaged(where, e);
-        }
-        MapDbStateStore store;
-        try {
-            store = new MapDbStateStore(settings.uri(), db, true, settings.mapName(), settings.durability(),
-                    settings.commitWindow(), where);
-        } catch (RuntimeException | Error e) {
-            closeQuietly(db, e);
-            throw damaged(where, e);
-        }
-        if (settings.verify()) {
-            try {
-                store.verify();
-            } catch (RuntimeException | Error e) {
-                store.closeAfterFailedVerify(e);
-                throw damaged(where, e);
-            }
-        }
-        return store;
+        return StoreFile.open(settings, new TestHooks(copyObserver, WriteFaults.NONE, true, true));
     }
 
     /**
-     * Opens the file through MapDB's transactional store, with {@link JournaledFiles} as its volumes, which
-     * is what {@code DBMaker.fileDB(file).transactionEnable()} builds, with the journal added.
-     */
-    private static DB openDb(MapDbSettings settings, IntConsumer copyObserver) {
-        try {
-            return openDb(files(settings, copyObserver), settings.lockWait());
-        } catch (JournaledFiles.FileChangedWhileLocking e) {
-            // Another process created the file while this one waited for its lock: look at it afresh.
-            return openDb(files(settings, copyObserver), settings.lockWait());
-        }
-    }
-
-    /**
-     * The volumes for a file. MapDB's write-ahead log is memory-mapped with the store file except under
-     * SYNC: MapDB starts a new log file for every commit, and a new memory-mapped file costs a mapping and a
-     * megabyte of zeros (about 5 ms a commit against 0.8 ms, docs/benchmarks.md), while under GROUP and NONE
-     * many writes share a log and each one is a memory write instead of a system call.
-     */
-    private static JournaledFiles files(MapDbSettings settings, IntConsumer copyObserver) {
-        return new JournaledFiles(settings.file(), settings.mmap(), settings.durability() != Durability.SYNC,
-                settings.fsync(), copyObserver);
-    }
-
-    private static DB openDb(JournaledFiles files, Duration lockWait) {
-        try {
-            StoreWAL store = new StoreWAL(files.storeFileName(), files, lockWait.toMillis(), true,
-                    CC.STORE_DIRECT_CONC_SHIFT, 0L, 0L, false, false, false, true, false);
-            return new DB(store, files.existed(), true, Thread.currentThread().getContextClassLoader(), 0);
-        } catch (RuntimeException | Error e) {
-            files.closeAfterFailedOpen(e);
-            throw e;
-        }
-    }
-
-    private static RuntimeException damaged(String where, Throwable e) {
-        if (e instanceof IllegalArgumentException || e instanceof StateStoreException) {
-            return (RuntimeException) e;
-        }
-        return new StateStoreException(where + " cannot be read (" + e + "): it is damaged, or it is not a"
-                + " MapDB file. A crash does not do this (opening finishes or discards a commit a crash"
-                + " interrupted, see docs/mapdb.md, \"Crash behaviour\"), but a disk fault, another program"
-                + " writing the file, or a copy taken while the store was open can; restore it from a backup", e);
-    }
-
-    private static void closeQuietly(DB db, Throwable failure) {
-        try {
-            db.close();
-        } catch (RuntimeException | Error e) {
-            failure.addSuppressed(e);
-        }
-    }
-
-    /**
-     * Reads every entry once, so a damaged B-tree or value fails here rather than in some later call. A
-     * B-tree iterates in strictly ascending key order; a key that is not above the one before it means the
-     * tree's links are damaged (a cycle would otherwise make this loop forever).
-     */
-    private void verify() {
-        java.util.Comparator<? super String> order = map.comparator();
-        String previous = null;
-        for (Map.Entry<String, byte[]> entry : map.entrySet()) {
-            String key = entry.getKey();
-            if (previous != null && (order == null ? key.compareTo(previous) : order.compare(key, previous)) <= 0) {
-                throw new IllegalStateException("the B-tree's keys are out of order (\"" + Keys.excerpt(key)
-                        + "\" after \"" + Keys.excerpt(previous) + "\")");
-            }
-            previous = key;
-            ValueCodec.decode(entry.getValue());
-        }
-    }
-
-    private void closeAfterFailedVerify(Throwable failure) {
-        if (groupCommitter != null) {
-            groupCommitter.shutdownNow();
-        }
-        if (ioThread != null) {
-            ioThread.close();
-        }
-        closeQuietly(db, failure);
-    }
-
-    /**
-     * Wraps a {@link DB} the caller already has, with {@link Durability#SYNC}. The store keeps its entries
-     * in the tree map of that name (created if absent). Closing the store commits but leaves the {@code DB}
-     * open: it stays the caller's. Commits commit the whole {@code DB}, including the caller's own changes,
-     * so the caller must not also roll it back. The {@code DB} keeps the crash behaviour its maker gave it,
-     * which for plain MapDB files lacks the redo journal of a store opened by URI; for a crash-safe file
-     * with collections of your own, open the store by URI and use {@code unwrap(DB.class)}.
+     * Wraps a {@link DB} the caller already has, with {@link Durability#EVERY_WRITE}. The store keeps its
+     * entries in the tree map of that name (created if absent). Closing the store commits but leaves the
+     * {@code DB} open: it stays the caller's. Commits commit the whole {@code DB}, including the caller's own
+     * changes, so the caller must not also roll it back. The {@code DB} keeps the crash behaviour its maker
+     * gave it, which for plain MapDB files lacks the log and journal of a store opened by URI; for a crash-safe
+     * file with collections of your own, open the store by URI and use {@code unwrap(DB.class)}.
      *
      * @param db      an open {@code DB}, best made with {@code transactionEnable()}
      * @param mapName the name of the map holding the store's entries
@@ -294,25 +108,27 @@ public final class MapDbStateStore extends AbstractStateStore {
      *                                  collection
      */
     public static MapDbStateStore wrap(DB db, String mapName) {
-        return wrap(db, mapName, Durability.SYNC, Duration.ZERO);
+        return wrap(db, mapName, Durability.EVERY_WRITE, Duration.ZERO);
     }
 
     /**
-     * Wraps a {@link DB} the caller already has, as {@link #wrap(DB, String)} does, in a durability mode.
+     * Wraps a {@link DB} the caller already has, as {@link #wrap(DB, String)} does, in a durability mode. For
+     * a wrapped {@code DB} the store commits it: after every write ({@link Durability#EVERY_WRITE}, writers
+     * that arrive during a commit sharing the next), every interval, or on {@link #flush()}.
      *
-     * @param db           an open {@code DB}
-     * @param mapName      the name of the map holding the store's entries
-     * @param durability   when to commit
-     * @param commitWindow how often {@link Durability#GROUP} commits; ignored by the other modes
+     * @param db         an open {@code DB}
+     * @param mapName    the name of the map holding the store's entries
+     * @param durability when to commit
+     * @param interval   how often {@link Durability#INTERVAL} commits; ignored by the other modes
      * @return a store on that map
      * @throws IllegalArgumentException if {@code db} is closed, the name is taken by another kind of
-     *                                  collection, or a GROUP window is not positive
+     *                                  collection, or an INTERVAL is not positive
      */
-    public static MapDbStateStore wrap(DB db, String mapName, Durability durability, Duration commitWindow) {
+    public static MapDbStateStore wrap(DB db, String mapName, Durability durability, Duration interval) {
         Objects.requireNonNull(db, "db");
         Objects.requireNonNull(mapName, "mapName");
         Objects.requireNonNull(durability, "durability");
-        Objects.requireNonNull(commitWindow, "commitWindow");
+        Objects.requireNonNull(interval, "interval");
         if (db.isClosed()) {
             throw new IllegalArgumentException("the DB to wrap is closed");
         }
@@ -320,12 +136,22 @@ public final class MapDbStateStore extends AbstractStateStore {
             throw new IllegalArgumentException("the map name is empty; give a name such as \""
                     + DEFAULT_MAP_NAME + "\"");
         }
-        if (durability == Durability.GROUP && commitWindow.toMillis() < 1) {
-            throw new IllegalArgumentException("a GROUP commit window must be at least 1 ms, not "
-                    + commitWindow);
+        if (durability == Durability.INTERVAL && interval.toMillis() < 1) {
+            throw new IllegalArgumentException("an INTERVAL must be at least 1 ms, not " + interval);
         }
-        return new MapDbStateStore("mapdb (wrapped DB, map " + mapName + ")", db, false, mapName, durability,
-                commitWindow, "the wrapped MapDB DB");
+        String description = "mapdb (wrapped DB, map " + mapName + ")";
+        StoreThread thread = new StoreThread("statestore-mapdb wrapped " + mapName);
+        try {
+            BTreeMap<String, byte[]> map = StoreFile.treeMap(db, mapName, "the wrapped MapDB DB");
+            DbCommits commits = new DbCommits(db, map, durability, interval, thread, description);
+            if (Entries.upgrade(db, mapName, map)) {
+                db.commit();
+            }
+            return new MapDbStateStore(description, db, map, commits, "the wrapped MapDB DB");
+        } catch (RuntimeException | Error e) {
+            thread.close();
+            throw e;
+        }
     }
 
     /**
@@ -334,66 +160,58 @@ public final class MapDbStateStore extends AbstractStateStore {
      * @return the mode
      */
     public Durability durability() {
-        return durability;
+        return commits.durability;
     }
 
     /**
-     * Commits every write made so far and returns once they are durable: the explicit commit of
-     * {@link Durability#GROUP} and {@link Durability#NONE} (under {@link Durability#SYNC} there is nothing
-     * left to commit).
+     * Makes every write made so far durable, and returns once it is: the explicit force of
+     * {@link Durability#INTERVAL} and {@link Durability#ON_FLUSH} (under {@link Durability#EVERY_WRITE}
+     * there is nothing left to force).
      *
      * @throws StateStoreClosedException if the store is closed
-     * @throws StateStoreException       if the commit fails
+     * @throws StateStoreException       if the writes cannot be made durable, naming the cause
      */
     public void flush() {
         checkOpen();
-        boolean interrupted = Thread.interrupted();
-        try {
-            onIoThread(() -> {
-                committer.lock();
-                try {
-                    commitAll();
-                } finally {
-                    committer.unlock();
-                }
-                return null;
-            });
-        } catch (DBException | IllegalAccessError e) {
-            throw translate(e);
-        } finally {
-            restoreInterrupt(interrupted);
-        }
+        commits.flush();
     }
 
-    /** Lets a test see each commit: it is told how many changes had been applied when the commit started. */
+    /** Lets a test see each force: it is told the number of the last change it made durable. */
     void observeCommits(LongConsumer observer) {
-        commitObserver = Objects.requireNonNull(observer, "observer");
+        commits.observe(observer);
     }
 
     /**
-     * Returns how many changes have been applied through this store, each write counting one.
+     * Returns the number of the last change applied through this store; changes are numbered in the order
+     * they are applied, not always one apart.
      *
-     * @return the count
+     * @return the number
      */
     long appliedChanges() {
-        return appliedChanges.get();
+        return commits.lastSeq();
+    }
+
+    /** Brings the store file up to date with the log now, as the store does by itself in the background. */
+    void checkpoint() {
+        checkOpen();
+        commits.checkpoint();
     }
 
     // ---- reads: BTreeMap reads are thread-safe and need no lock of ours ----
 
     @Override
     protected Optional<Object> doFetch(String key) {
-        byte[] bytes = read(() -> map.get(key));
-        return bytes == null ? Optional.empty() : Optional.of(ValueCodec.decode(bytes));
+        byte[] stored = read(() -> map.get(key));
+        return stored == null ? Optional.empty() : Optional.of(Entries.decode(key, stored, where));
     }
 
     @Override
     protected Map<String, Object> doFetchAll(List<String> keys) {
-        Map<String, Object> result = new java.util.LinkedHashMap<>();
+        Map<String, Object> result = new LinkedHashMap<>();
         for (String key : keys) {
-            byte[] bytes = read(() -> map.get(key));
-            if (bytes != null) {
-                result.put(key, ValueCodec.decode(bytes));
+            byte[] stored = read(() -> map.get(key));
+            if (stored != null) {
+                result.put(key, Entries.decode(key, stored, where));
             }
         }
         return result;
@@ -422,49 +240,50 @@ public final class MapDbStateStore extends AbstractStateStore {
         return read(map::sizeLong);
     }
 
-    // ---- writes ----
+    // ---- writes: each computes, under its keys' stripes, the change it makes ----
+
+    /** What a write returns, and the change it makes ({@code null} when it changes nothing). */
+    private record Outcome<T>(T result, Change change) {
+    }
+
+    /** What a write returns, and the number of its change (0 when it changed nothing). */
+    private record Applied<T>(T result, long seq) {
+    }
 
     @Override
     protected void doStore(String key, Object value) {
-        byte[] bytes = ValueCodec.encode(value);
-        write(key, () -> {
-            map.put(key, bytes);
-            return Boolean.TRUE;
-        });
+        byte[] stored = Entries.encode(key, value);
+        write(key, Change.sizeBound(key, stored.length), () -> new Outcome<>(null, new Change.Put(key, stored)));
     }
 
     @Override
     protected boolean doRemove(String key) {
-        return write(key, () -> map.remove(key) != null ? Boolean.TRUE : null) != null;
+        return write(key, Change.sizeBound(key, 0), () -> map.get(key) == null ? new Outcome<>(false, null)
+                : new Outcome<>(true, new Change.Remove(key)));
     }
 
     @Override
     protected long doIncr(String key, long amount) {
-        return write(key, () -> {
+        return write(key, Change.sizeBound(key, COUNTER_BYTES), () -> {
             byte[] current = map.get(key);
-            long next = Counters.add(key, current == null ? null : ValueCodec.decode(current), amount);
-            map.put(key, ValueCodec.encode(next));
-            return next;
+            long next = Counters.add(key, current == null ? null : Entries.decode(key, current, where), amount);
+            return new Outcome<>(next, new Change.Put(key, Entries.encode(key, next)));
         });
     }
 
     @Override
     protected boolean doCompareAndSet(String key, Object expected, Object update) {
-        byte[] updateBytes = update == null ? null : ValueCodec.encode(update);
-        return write(key, () -> {
+        byte[] updateBytes = update == null ? null : Entries.encode(key, update);
+        return write(key, Change.sizeBound(key, updateBytes == null ? 0 : updateBytes.length), () -> {
             byte[] current = map.get(key);
-            if (!Values.equal(current == null ? null : ValueCodec.decode(current), expected)) {
-                return null;
+            if (!Values.equal(current == null ? null : Entries.decode(key, current, where), expected)) {
+                return new Outcome<>(false, null);
             }
-            if (updateBytes == null) {
-                if (current != null) {
-                    map.remove(key);
-                }
-            } else {
-                map.put(key, updateBytes);
+            if (updateBytes != null) {
+                return new Outcome<>(true, new Change.Put(key, updateBytes));
             }
-            return Boolean.TRUE;
-        }) != null;
+            return new Outcome<>(true, current == null ? null : new Change.Remove(key));
+        });
     }
 
     @Override
@@ -472,45 +291,23 @@ public final class MapDbStateStore extends AbstractStateStore {
         if (entries.isEmpty()) {
             return;
         }
-        Map<String, byte[]> encoded = new java.util.LinkedHashMap<>();
+        Map<String, byte[]> stored = new LinkedHashMap<>();
         TreeSet<Integer> stripeIndexes = new TreeSet<>();
-        entries.forEach((key, value) -> {
-            encoded.put(key, ValueCodec.encode(value));
-            stripeIndexes.add(stripeIndex(key));
-        });
-        writeUnder(stripeIndexes.stream().mapToInt(Integer::intValue).toArray(), () -> {
-            Map<String, byte[]> previous = new java.util.LinkedHashMap<>();
-            try {
-                encoded.forEach((key, bytes) -> previous.put(key, map.put(key, bytes)));
-            } catch (RuntimeException | Error e) {
-                undo(previous, e);
-                throw e;
-            }
-            return Boolean.TRUE;
-        });
-    }
-
-    /** Puts back what a failed batch replaced, so no later commit can store half of the batch. */
-    private void undo(Map<String, byte[]> previous, Throwable failure) {
-        previous.forEach((key, old) -> {
-            try {
-                if (old == null) {
-                    map.remove(key);
-                } else {
-                    map.put(key, old);
-                }
-            } catch (RuntimeException | Error undoFailure) {
-                failure.addSuppressed(undoFailure);
-            }
-        });
+        int bound = 1 + Integer.BYTES;
+        for (Map.Entry<String, Object> entry : entries.entrySet()) {
+            byte[] bytes = Entries.encode(entry.getKey(), entry.getValue());
+            stored.put(entry.getKey(), bytes);
+            stripeIndexes.add(stripeIndex(entry.getKey()));
+            bound += Change.sizeBound(entry.getKey(), bytes.length);
+        }
+        writeUnder(stripeIndexes.stream().mapToInt(Integer::intValue).toArray(), bound,
+                () -> new Outcome<>(null, new Change.PutAll(stored)));
     }
 
     @Override
     protected void doClear() {
-        writeUnder(java.util.stream.IntStream.range(0, STRIPE_COUNT).toArray(), () -> {
-            map.clear();
-            return Boolean.TRUE;
-        });
+        writeUnder(java.util.stream.IntStream.range(0, STRIPE_COUNT).toArray(), 1,
+                () -> new Outcome<>(null, new Change.Clear()));
     }
 
     @Override
@@ -526,180 +323,48 @@ public final class MapDbStateStore extends AbstractStateStore {
 
     @Override
     protected void doClose() {
-        boolean interrupted = Thread.interrupted();
-        try {
-            if (groupCommitter != null) {
-                groupCommitter.shutdown();
-                IoThread.awaitUninterruptibly(groupCommitter);
-            }
-            onIoThread(() -> {
-                committer.lock();
-                try {
-                    if (!db.isClosed()) {
-                        commitAll();
-                    }
-                } finally {
-                    committer.unlock();
-                }
-                return null;
-            });
-        } catch (DBException | IllegalAccessError e) {
-            throw new StateStoreException("closing " + fileDescription + " failed to commit: " + e, e);
-        } finally {
-            try {
-                if (ownsDb) {
-                    onIoThread(this::closeDb);
-                }
-            } finally {
-                if (ioThread != null) {
-                    ioThread.close();
-                }
-                restoreInterrupt(interrupted);
-            }
-        }
+        commits.close();
     }
-
-    private Void closeDb() {
-        commitGate.writeLock().lock();
-        try {
-            if (!db.isClosed()) {
-                db.close();
-            }
-        } catch (RuntimeException e) {
-            throw new StateStoreException("closing " + fileDescription + " failed: " + e, e);
-        } finally {
-            commitGate.writeLock().unlock();
-        }
-        return null;
-    }
-
-    // ---- the write path and commits ----
 
     private int stripeIndex(String key) {
         int hash = key.hashCode();
         return (hash ^ (hash >>> 16)) & (STRIPE_COUNT - 1);
     }
 
-    private <T> T write(String key, Supplier<T> change) {
-        return writeUnder(new int[] {stripeIndex(key)}, change);
+    private <T> T write(String key, int bound, Supplier<Outcome<T>> step) {
+        return writeUnder(new int[] {stripeIndex(key)}, bound, step);
     }
 
     /**
-     * Applies a change under the key stripes it touches and the shared commit gate, then, under SYNC,
-     * waits for a commit covering it. A change returning {@code null} changed nothing and waits for
-     * nothing. Stripes are taken in ascending order, so batches never deadlock. The caller's interrupt
-     * status is cleared for the duration and restored afterwards, so MapDB never sees an interrupted thread
-     * that called it.
+     * Makes room for the change ({@link Commits#reserve}, which may refuse the write before anything is
+     * applied), computes and applies it under the key stripes it touches (taken in ascending order, so
+     * batches never deadlock), then, outside them, waits as long as the durability mode says.
      */
-    private <T> T writeUnder(int[] stripeIndexes, Supplier<T> change) {
-        StateStoreException failure = backgroundCommitFailure;
-        if (failure != null) {
-            throw new StateStoreException("the background commit of " + fileDescription + " failed, so"
-                    + " writes are refused until a commit succeeds (see the cause; flush() retries)", failure);
-        }
-        boolean interrupted = Thread.interrupted();
+    private <T> T writeUnder(int[] stripeIndexes, int bound, Supplier<Outcome<T>> step) {
+        commits.reserve(bound);
+        Applied<T> applied;
         try {
-            long[] changeNumber = new long[1];
-            T result = onIoThread(() -> apply(stripeIndexes, change, changeNumber));
-            if (durability == Durability.SYNC && changeNumber[0] > 0) {
-                onIoThread(() -> commitThrough(changeNumber[0]));
-            }
-            return result;
+            applied = commits.shielded(() -> {
+                for (int index : stripeIndexes) {
+                    stripes[index].lock();
+                }
+                try {
+                    Outcome<T> outcome = step.get();
+                    return new Applied<>(outcome.result(),
+                            outcome.change() == null ? 0 : commits.apply(outcome.change()));
+                } finally {
+                    for (int index : stripeIndexes) {
+                        stripes[index].unlock();
+                    }
+                }
+            });
         } catch (DBException | IllegalAccessError e) {
             throw translate(e);
         } finally {
-            restoreInterrupt(interrupted);
+            commits.release(bound);
         }
-    }
-
-    private <T> T apply(int[] stripeIndexes, Supplier<T> change, long[] changeNumber) {
-        for (int index : stripeIndexes) {
-            stripes[index].lock();
-        }
-        try {
-            commitGate.readLock().lock();
-            try {
-                checkOpen();
-                T result = change.get();
-                changeNumber[0] = result == null ? 0 : appliedChanges.incrementAndGet();
-                return result;
-            } finally {
-                commitGate.readLock().unlock();
-            }
-        } finally {
-            for (int index : stripeIndexes) {
-                stripes[index].unlock();
-            }
-        }
-    }
-
-    /**
-     * Runs an action that may do file I/O. Where a wrapped DB's volume uses an interruptible {@link
-     * java.nio.channels.FileChannel} (memory-mapped files grow through one), an interrupt during the I/O
-     * would close the file for every user, so the action runs on the store's {@link IoThread}. Otherwise
-     * (a {@link java.io.RandomAccessFile} volume, or a file the store opened, see {@link JournaledFiles})
-     * the action runs on the caller's thread.
-     */
-    private <T> T onIoThread(Supplier<T> action) {
-        if (ioThread == null) {
-            return action.get();
-        }
-        try {
-            return ioThread.call(action);
-        } catch (RejectedExecutionException e) {
-            throw isClosed() ? new StateStoreClosedException(toString()) : e;
-        }
-    }
-
-    /** Returns once a commit has covered the given change, committing if no one else has. */
-    private Void commitThrough(long changeNumber) {
-        if (committedChanges >= changeNumber) {
-            return null;
-        }
-        committer.lock();
-        try {
-            // Whoever held the committer before us may have committed our change with theirs.
-            if (committedChanges < changeNumber) {
-                commitAll();
-            }
-        } finally {
-            committer.unlock();
-        }
-        return null;
-    }
-
-    /** Commits every applied change; the caller holds {@link #committer}. */
-    private void commitAll() {
-        long covered;
-        commitGate.writeLock().lock();
-        try {
-            covered = appliedChanges.get();
-            if (covered == committedChanges) {
-                return;
-            }
-            db.commit();
-        } finally {
-            commitGate.writeLock().unlock();
-        }
-        committedChanges = covered;
-        backgroundCommitFailure = null;
-        commitObserver.accept(covered);
-    }
-
-    private void backgroundCommit() {
-        committer.lock();
-        try {
-            if (!isClosed()) {
-                commitAll();
-            }
-        } catch (RuntimeException | IllegalAccessError e) {
-            if (!isClosed()) {
-                backgroundCommitFailure = new StateStoreException("committing " + fileDescription + " failed: "
-                        + e, e);
-            }
-        } finally {
-            committer.unlock();
-        }
+        commits.settle(applied.seq());
+        return applied.result();
     }
 
     private <T> T read(Supplier<T> read) {
@@ -709,7 +374,9 @@ public final class MapDbStateStore extends AbstractStateStore {
         } catch (DBException | IllegalAccessError e) {
             throw translate(e);
         } finally {
-            restoreInterrupt(interrupted);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -720,17 +387,6 @@ public final class MapDbStateStore extends AbstractStateStore {
             closed.initCause(e);
             return closed;
         }
-        if (e instanceof DBException.VolumeClosed || e instanceof DBException.VolumeClosedByInterrupt) {
-            return new StateStoreException(fileDescription + " was closed underneath the store (" + e
-                    + "); the store cannot continue: close it and open the file again, which recovers the"
-                    + " last commit", e);
-        }
-        return new StateStoreException("MapDB failed on " + fileDescription + ": " + e, e);
-    }
-
-    private static void restoreInterrupt(boolean interrupted) {
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        return new StateStoreException("MapDB failed on " + where + ": " + e, e);
     }
 }

@@ -2,7 +2,6 @@ package io.statestore.mapdb;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -26,8 +25,8 @@ import java.util.zip.CRC32C;
  * marks the journal as applied. Applying one twice is harmless (it writes the same bytes again), so that
  * mark need not reach the disk before the next commit.
  *
- * <p>A {@link RandomAccessFile} rather than a {@code FileChannel}: its I/O cannot be interrupted, so an
- * interrupted caller cannot close the journal for everyone.
+ * <p>Written through a {@link DataFile}, so its errors name it and the cause, and a test can make its writes
+ * fail.
  */
 final class RedoJournal implements Closeable {
 
@@ -67,11 +66,17 @@ final class RedoJournal implements Closeable {
     }
 
     private final Path path;
-    private final RandomAccessFile file;
+    private final DataFile file;
 
-    RedoJournal(Path path) throws IOException {
+    /**
+     * Opens the journal, creating it with the store's file permissions if missing.
+     *
+     * @param fsync whether writes are forced to the disk
+     */
+    RedoJournal(Path path, FileModes modes, boolean fsync, WriteFaults faults) throws IOException {
         this.path = path;
-        this.file = new RandomAccessFile(path.toFile(), "rw");
+        modes.prepareFile(path);
+        this.file = new DataFile(path, fsync, faults);
     }
 
     static Path pathFor(Path storeFile) {
@@ -79,10 +84,10 @@ final class RedoJournal implements Closeable {
     }
 
     /**
-     * Writes a commit's changes as the journal's one commit, forcing it to the disk when asked. When this
-     * returns, the commit can be replayed whatever happens next.
+     * Writes a commit's changes as the journal's one commit and forces it to the disk. When this returns, the
+     * commit can be replayed whatever happens next; when it throws, the journal holds no commit to replay.
      */
-    void write(List<Write> writes, boolean force) throws IOException {
+    void write(List<Write> writes) throws IOException {
         long bodyLength = 0;
         for (Write write : writes) {
             bodyLength += WRITE_HEADER_BYTES + (write.data() == null ? 0 : write.length());
@@ -102,17 +107,13 @@ final class RedoJournal implements Closeable {
         }
         byte[] bytes = buffer.array();
         buffer.putInt(20, checksum(bytes, bytes.length));
-        file.seek(0);
-        file.write(bytes);
-        if (force) {
-            file.getFD().sync();
-        }
+        file.write(0, bytes, 0, bytes.length);
+        file.force();
     }
 
     /** Marks the journal's commit as fully in the store file, so it is not replayed. */
     void markApplied() throws IOException {
-        file.seek(0);
-        file.writeLong(0);
+        file.write(0, new byte[Long.BYTES], 0, Long.BYTES);
         if (file.length() > SHRINK_ABOVE_BYTES) {
             file.setLength(HEADER_BYTES);
         }

@@ -7,10 +7,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The child JVM of {@link CommitCopyCrashTest}: stores a base state, then one large batch, and halts the
- * JVM (as abruptly as {@code kill -9}: no shutdown hooks, no finally blocks) right after the batch's commit
- * has copied a given number of writes into the store file, that is, after its journal is complete but
- * before the file holds the whole commit.
+ * The child JVM of {@link CommitCopyCrashTest}: stores a base state and checkpoints it, then stores one large
+ * batch and checkpoints it, and halts the JVM (as abruptly as {@code kill -9}: no shutdown hooks, no finally
+ * blocks) right after that checkpoint's commit has copied a given number of writes into the store file, that
+ * is, after its journal is complete but before the file holds the whole commit.
  *
  * <p>Arguments: the file, {@code mmap} true or false, and the number of copied writes to halt after (0:
  * do not halt). Prints {@code COPIED n} with the batch commit's number of writes when it does not halt.
@@ -57,12 +57,14 @@ public final class CommitCopyWriter {
             for (int i = 0; i < COUNTER_INCREMENTS; i++) {
                 store.incr("counter");
             }
+            store.checkpoint();
             Map<String, Object> batch = new LinkedHashMap<>();
             for (int i = 0; i < BATCH_KEYS; i++) {
                 batch.put("batch-" + i, batchValue(i));
             }
-            armed.set(true);
             store.storeAll(batch);
+            armed.set(true);
+            store.checkpoint();
             armed.set(false);
             System.out.println("COPIED " + copied.get());
         }

@@ -53,6 +53,7 @@ class CrashTest {
     private static final long GROUP_COMMIT_MILLIS = 20;
     private static final long COMMIT_SLACK_MILLIS = 500;
     private static final long MIN_WINDOWED_KILL_DELAY_MILLIS = 600;
+    private static final long[] CHECKPOINT_BYTES = {16 << 10, 256 << 10, 8 << 20};
 
     private static final String[] MODES = System.getProperty("crash.modes", "sync,group,none").split(",");
 
@@ -85,8 +86,11 @@ class CrashTest {
             String context = "seed " + seed + ", kill " + kill + " (" + mode + (mmap ? ", mmap" : "") + ")";
             List<String> lines;
             long killMillis;
+            // Small logs make checkpoints (MapDB commits into the file) frequent, so that kills land in them too.
+            long checkpointBytes = CHECKPOINT_BYTES[random.nextInt(CHECKPOINT_BYTES.length)];
+            context += ", checkpointBytes=" + checkpointBytes;
             try (ChildJvm child = ChildJvm.start(CrashWriter.class, file.toString(), mode, run,
-                    Long.toString(GROUP_COMMIT_MILLIS), Boolean.toString(mmap))) {
+                    Long.toString(GROUP_COMMIT_MILLIS), Boolean.toString(mmap), Long.toString(checkpointBytes))) {
                 child.awaitLine("READY", 60_000);
                 Thread.sleep((mode.equals("sync") ? 100 : MIN_WINDOWED_KILL_DELAY_MILLIS) + random.nextInt(500));
                 killMillis = System.currentTimeMillis();

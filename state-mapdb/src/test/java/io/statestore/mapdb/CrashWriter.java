@@ -47,7 +47,7 @@ public final class CrashWriter {
         String durability = args[1];
         String run = args[2];
         String uri = "mapdb:" + file + "?durability=" + durability + "&mmap=" + args[4]
-                + (durability.equals("group") ? "&commitMillis=" + args[3] : "");
+                + (durability.equals("group") ? "&commitMillis=" + args[3] : "") + "&checkpointBytes=" + args[5];
         MapDbStateStore store = (MapDbStateStore) StateStores.open(uri);
         store.observeCommits(covered -> report("D " + covered + " " + System.currentTimeMillis()));
         if (durability.equals("none")) {

@@ -37,12 +37,12 @@ class JournaledVolumeTest {
     @DisplayName("a journal reads back its commit, and reads as empty once marked applied")
     void readsBackItsCommit() throws Exception {
         Path path = dir.resolve("j.journal");
-        try (RedoJournal journal = new RedoJournal(path)) {
-            journal.write(WRITES, true);
+        try (RedoJournal journal = journal(path)) {
+            journal.write(WRITES);
             assertWritesEqual(WRITES, RedoJournal.readCommitted(path).orElseThrow());
             journal.markApplied();
             assertEquals(Optional.empty(), RedoJournal.readCommitted(path));
-            journal.write(WRITES.subList(2, 3), false);
+            journal.write(WRITES.subList(2, 3));
             assertWritesEqual(WRITES.subList(2, 3), RedoJournal.readCommitted(path).orElseThrow());
         }
     }
@@ -51,8 +51,8 @@ class JournaledVolumeTest {
     @DisplayName("a journal cut short at any byte, or with any byte changed, is not replayed")
     void tornOrDamagedJournalIsIgnored() throws Exception {
         Path path = dir.resolve("j.journal");
-        try (RedoJournal journal = new RedoJournal(path)) {
-            journal.write(WRITES, false);
+        try (RedoJournal journal = journal(path)) {
+            journal.write(WRITES);
         }
         byte[] whole = Files.readAllBytes(path);
         Path torn = dir.resolve("torn.journal");
@@ -73,10 +73,10 @@ class JournaledVolumeTest {
     @DisplayName("a shorter commit over a longer one reads as itself, and its torn form over the longer one as nothing")
     void laterCommitOverEarlierOne() throws Exception {
         Path path = dir.resolve("j.journal");
-        try (RedoJournal journal = new RedoJournal(path)) {
-            journal.write(List.of(new Write(0, 5000, new byte[5000])), false);
+        try (RedoJournal journal = journal(path)) {
+            journal.write(List.of(new Write(0, 5000, new byte[5000])));
             byte[] longer = Files.readAllBytes(path);
-            journal.write(WRITES.subList(0, 1), false);
+            journal.write(WRITES.subList(0, 1));
             assertWritesEqual(WRITES.subList(0, 1), RedoJournal.readCommitted(path).orElseThrow());
             byte[] shorter = Files.readAllBytes(path);
             byte[] tornOverLonger = longer.clone();
@@ -93,8 +93,10 @@ class JournaledVolumeTest {
         VolumeFactory files = mmap ? MappedFileVol.FACTORY : RandomAccessFileVol.FACTORY;
         Path journalPath = dir.resolve("journaled.db.journal");
         Volume plain = files.makeVolume(dir.resolve("plain.db").toString(), false);
-        Volume journaled = new JournaledVolume(files.makeVolume(dir.resolve("journaled.db").toString(), false),
-                new RedoJournal(journalPath), true, copied -> { });
+        Path journaledFile = dir.resolve("journaled.db");
+        Volume underneath = files.makeVolume(journaledFile.toString(), false);
+        Volume journaled = new JournaledVolume(underneath, new DataFile(journaledFile, true, WriteFaults.NONE),
+                journal(journalPath), mmap ? underneath.sliceSize() : 1, TestHooks.NONE);
         Random random = new Random(42);
         long size = 3L << 20; // past a memory-mapped slice boundary (1 MiB)
         plain.ensureAvailable(size);
@@ -135,10 +137,10 @@ class JournaledVolumeTest {
         Path file = dir.resolve("replay.db");
         Files.write(file, new byte[8192]);
         Files.write(file, new byte[] {0, 0, 0, 0, 0, 0, 0, 1}, java.nio.file.StandardOpenOption.WRITE);
-        try (RedoJournal journal = new RedoJournal(RedoJournal.pathFor(file))) {
-            journal.write(WRITES, false);
+        try (RedoJournal journal = journal(RedoJournal.pathFor(file))) {
+            journal.write(WRITES);
         }
-        JournaledFiles files = new JournaledFiles(file, mmap, mmap, false, copied -> { });
+        JournaledFiles files = new JournaledFiles(file, mmap, false, OWNER_ONLY, TestHooks.NONE);
         assertTrue(files.exists(files.storeFileName()));
         Volume volume = files.makeVolume(files.storeFileName(), false, 0, 20, 0, false);
         try {
@@ -149,6 +151,12 @@ class JournaledVolumeTest {
         } finally {
             volume.close();
         }
+    }
+
+    private static final FileModes OWNER_ONLY = FileModes.parse(FileModes.DEFAULT).orElseThrow();
+
+    static RedoJournal journal(Path path) throws java.io.IOException {
+        return new RedoJournal(path, OWNER_ONLY, false, WriteFaults.NONE);
     }
 
     private static byte[] bytes(Random random, int length) {

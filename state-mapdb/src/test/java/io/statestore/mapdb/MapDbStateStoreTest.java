@@ -37,7 +37,7 @@ class MapDbStateStoreTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StateStores.open(
                 "mapdb:" + dir.resolve("x.db") + "?durability=fast&mmap=maybe&lockWaitMillis=-1&map=&colour=red"));
         String message = e.getMessage();
-        for (String expected : List.of("durability=fast is not one of sync, group, none",
+        for (String expected : List.of("durability=fast is not one of every-write, interval, on-flush (or their earlier names sync, group, none)",
                 "mmap=maybe is not a boolean", "lockWaitMillis=-1 is out of range", "map is empty",
                 "unknown option \"colour\"")) {
             assertTrue(message.contains(expected), "\"" + expected + "\" in: " + message);
@@ -50,7 +50,7 @@ class MapDbStateStoreTest {
     void refusesContradictionsAndMissingFile() {
         IllegalArgumentException window = assertThrows(IllegalArgumentException.class,
                 () -> StateStores.open("mapdb:" + dir.resolve("x.db") + "?commitMillis=50"));
-        assertTrue(window.getMessage().contains("commitMillis applies only to durability=group"), window.getMessage());
+        assertTrue(window.getMessage().contains("commitMillis applies only to durability=interval"), window.getMessage());
         IllegalArgumentException noFile = assertThrows(IllegalArgumentException.class,
                 () -> StateStores.open("mapdb:?durability=sync"));
         assertTrue(noFile.getMessage().contains("no file given"), noFile.getMessage());
@@ -179,8 +179,8 @@ class MapDbStateStoreTest {
         Path file = dir.resolve("recreated.db");
         byte[] junk = new byte[4096];
         java.util.Arrays.fill(junk, (byte) 0x5a);
-        try (RedoJournal journal = new RedoJournal(RedoJournal.pathFor(file))) {
-            journal.write(List.of(new RedoJournal.Write(0, junk.length, junk)), false);
+        try (RedoJournal journal = JournaledVolumeTest.journal(RedoJournal.pathFor(file))) {
+            journal.write(List.of(new RedoJournal.Write(0, junk.length, junk)));
         }
         try (StateStore store = StateStores.open("mapdb:" + file)) {
             assertEquals(0, store.size());
