@@ -36,121 +36,49 @@ Every process the script starts (bridge, echo server, redis-server, manager, wor
 stopped before it exits, also on errors and Ctrl-C.
 """
 
+from __future__ import annotations  # noqa: I001  (harness first: it puts statestore on sys.path)
+
 import argparse
 import importlib.util
 import multiprocessing
 import os
-import platform
 import shutil
 import socket
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "state-python-bridge" / "src" / "main" / "python"))
+from harness import (
+    KEY,
+    PROCESSES,
+    ROOT,
+    VALUE,
+    Started,
+    fmt,
+    machine_note,
+    parallel_rate,
+    rate,
+    ratio,
+    read_until_ready,
+    start_bridge,
+    start_redis,
+)
 
-import statestore  # noqa: E402  (the package from this source tree)
-from statestore.client import _pack_length  # noqa: E402
-from statestore.codec import new_packer  # noqa: E402
+import statestore  # the package from this source tree (harness puts it on sys.path)
+from statestore.client import _pack_length
+from statestore.codec import new_packer
 
-KEY = "bench:key"
-VALUE = "value-0123456789"
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from harness import Op
+
 BATCH = 100
-PROCESSES = 4
-READY_TIMEOUT = 60.0
 ECHO_SERVER = "io.statestore.benchmarks.bridge.EchoServer"
-
-Op = Callable[[], None]
 
 
 # ---------------------------------------------------------------------------------------------
-# processes this script starts
-
-
-class Started:
-    """Every process and directory started here, stopped in reverse order on exit."""
-
-    def __init__(self) -> None:
-        self.processes: List[subprocess.Popen] = []
-        self.cleanups: List[Callable[[], None]] = []
-        self.workdir = Path(tempfile.mkdtemp(prefix="statestore-bench-"))
-
-    def popen(self, command: List[str]) -> subprocess.Popen:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True, bufsize=1)
-        self.processes.append(process)
-        return process
-
-    def stop_all(self) -> None:
-        for cleanup in reversed(self.cleanups):
-            try:
-                cleanup()
-            except Exception as error:  # keep stopping the rest
-                print(f"cleanup failed: {error}", file=sys.stderr)
-        for process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(10)
-            if process.stdout:
-                process.stdout.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-def read_until_ready(process: subprocess.Popen, what: str) -> List[str]:
-    """Reads the process's output up to its ``ready`` line (in a thread, so a silent process
-    cannot hang us), then keeps draining it."""
-    lines: List[str] = []
-    ready = threading.Event()
-
-    def pump() -> None:
-        for line in process.stdout:
-            if not ready.is_set():
-                lines.append(line.rstrip("\n"))
-                if line.strip() == "ready":
-                    ready.set()
-        ready.set()
-
-    threading.Thread(target=pump, daemon=True).start()
-    if not ready.wait(READY_TIMEOUT) or not lines or lines[-1] != "ready":
-        raise RuntimeError(f"{what} did not get ready: {lines[-20:]}")
-    return lines
-
-
-def wait_for_socket(path: Path, process: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode}: {process.stdout.read()[-2000:]}")
-        if path.exists():
-            probe = socket.socket(socket.AF_UNIX)
-            try:
-                probe.connect(str(path))
-                return
-            except OSError:
-                pass
-            finally:
-                probe.close()
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not listen on {path} within {READY_TIMEOUT:.0f} s")
-
-
-def start_bridge(started: Started, jar: Path) -> Tuple[str, str]:
-    sock = started.workdir / "bridge.sock"
-    token = os.urandom(16).hex()
-    process = started.popen(["java", "-jar", str(jar), "serve", "--store", "memory:",
-                             "--unix", str(sock), "--token", token])
-    lines = read_until_ready(process, "statestore bridge")
-    address = next(line.split("=", 1)[1] for line in lines if line.startswith("STATESTORE_ADDRESS="))
-    return address, token
+# processes this script starts (the bridge and redis-server: see harness)
 
 
 def start_echo(started: Started, jar: Path) -> Path:
@@ -160,7 +88,7 @@ def start_echo(started: Started, jar: Path) -> Path:
     return sock
 
 
-def echo_class_path(requested: Optional[Path]) -> Optional[Path]:
+def echo_class_path(requested: Path | None) -> Path | None:
     """The benchmarks jar, or the module's compiled classes when the jar was not built."""
     candidates = [requested] if requested else [ROOT / "benchmarks" / "target" / "benchmarks.jar",
                                                 ROOT / "benchmarks" / "target" / "classes"]
@@ -170,33 +98,8 @@ def echo_class_path(requested: Optional[Path]) -> Optional[Path]:
     return None
 
 
-def start_redis(started: Started) -> Path:
-    sock = started.workdir / "redis.sock"
-    config = started.workdir / "redis.conf"
-    config.write_text(f"port 0\nunixsocket {sock}\nunixsocketperm 700\nsave \"\"\nappendonly no\n"
-                      f"dir {started.workdir}\ndaemonize no\nlogfile \"\"\n")
-    process = started.popen(["redis-server", str(config)])
-    wait_for_socket(sock, process, "redis-server")
-    return sock
-
-
 # ---------------------------------------------------------------------------------------------
 # measuring
-
-
-def rate(op: Op, ops_per_call: int, seconds: float) -> float:
-    """Calls ``op`` (doing ``ops_per_call`` operations) for ``seconds``; returns operations/s."""
-    warm_until = time.perf_counter() + min(0.2, seconds / 4)
-    while time.perf_counter() < warm_until:
-        op()
-    done = 0
-    start = time.perf_counter()
-    while True:
-        op()
-        done += ops_per_call
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return done / elapsed
 
 
 def repeat(function: Callable[[str], None], times: int) -> Op:
@@ -208,46 +111,6 @@ def repeat(function: Callable[[str], None], times: int) -> Op:
     return run
 
 
-def _parallel_child(make_op: Callable[[], Op], seconds: float, go: "multiprocessing.synchronize.Event",
-                    results: "multiprocessing.queues.Queue") -> None:
-    op = make_op()
-    op()  # connect and warm up before the start signal
-    go.wait()
-    done = 0
-    start = time.perf_counter()
-    while True:
-        op()
-        done += 100
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            results.put(done / elapsed)
-            return
-
-
-def parallel_rate(make_op: Callable[[], Op], seconds: float) -> float:
-    """Runs ``make_op()`` (100 operations per call) in PROCESSES forked processes at once; returns the
-    total operations/s."""
-    context = multiprocessing.get_context("fork")
-    go = context.Event()
-    results = context.Queue()
-    children = [context.Process(target=_parallel_child, args=(make_op, seconds, go, results))
-                for _ in range(PROCESSES)]
-    try:
-        for child in children:
-            child.start()
-        time.sleep(0.3)
-        go.set()
-        rates = [results.get(timeout=seconds + READY_TIMEOUT) for _ in children]
-        for child in children:
-            child.join(10)
-        return sum(rates)
-    finally:
-        for child in children:
-            if child.is_alive():
-                child.kill()
-                child.join()
-
-
 # ---------------------------------------------------------------------------------------------
 # the systems
 
@@ -255,7 +118,7 @@ def parallel_rate(make_op: Callable[[], Op], seconds: float) -> float:
 class System:
     name = ""
 
-    def cases(self) -> Dict[str, Callable[[float], Optional[float]]]:
+    def cases(self) -> dict[str, Callable[[float], float | None]]:
         raise NotImplementedError
 
 
@@ -270,7 +133,7 @@ class StateStoreSystem(System):
         statestore.state_set("bench:counter", 0)
         self.client = statestore.Client(address, token)
 
-    def cases(self) -> Dict[str, Callable[[float], Optional[float]]]:
+    def cases(self) -> dict[str, Callable[[float], float | None]]:
         get, sset, incr = statestore.state_get, statestore.state_set, statestore.state_incr
         client = self.client
 
@@ -319,7 +182,7 @@ class RedisSystem(System):
         self.client.set(KEY, VALUE)
         self.client.set("bench:counter", 0)
 
-    def cases(self) -> Dict[str, Callable[[float], Optional[float]]]:
+    def cases(self) -> dict[str, Callable[[float], float | None]]:
         client = self.client
 
         def pipelined(op_name: str) -> Op:
@@ -372,7 +235,7 @@ class ManagerSystem(System):
         self.state[KEY] = VALUE
         self.state["bench:counter"] = 0
 
-    def cases(self) -> Dict[str, Callable[[float], Optional[float]]]:
+    def cases(self) -> dict[str, Callable[[float], float | None]]:
         state, lock = self.state, self.lock
 
         def get(key: str) -> None:
@@ -428,45 +291,6 @@ def echo_rate(sock_path: Path, seconds: float) -> float:
 # report
 
 
-def machine_note() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()
-    try:
-        import msgpack
-        msgpack_version = ".".join(map(str, msgpack.version))
-    except ImportError:
-        msgpack_version = "?"
-    extras = []
-    try:
-        import redis
-        extras.append(f"redis-py {redis.__version__}")
-        extras.append("with hiredis" if importlib.util.find_spec("hiredis") else "without hiredis")
-    except ImportError:
-        pass
-    redis_server = shutil.which("redis-server")
-    if redis_server:
-        version = subprocess.run([redis_server, "--version"], capture_output=True, text=True).stdout.split()
-        extras.append(next((part for part in version if part.startswith("v=")), "").replace("v=", "Redis "))
-    return (f"{os.cpu_count()} cores ({cpu}), load {load} at start; Python {platform.python_version()}, "
-            f"msgpack {msgpack_version}, {java[0] if java else 'java ?'}, {', '.join(extras)}")
-
-
-def fmt(value: Optional[float]) -> str:
-    return "n/a" if value is None else f"{value:,.0f}"
-
-
-def ratio(a: Optional[float], b: Optional[float]) -> str:
-    return "n/a" if not a or not b else f"{a / b:.2f}x"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jar", type=Path, default=ROOT / "state-python-bridge" / "target" / "statestore.jar")
@@ -504,7 +328,7 @@ def main() -> int:
     try:
         note = machine_note()
         address, token = start_bridge(started, args.jar)
-        systems: List[System] = [StateStoreSystem(address, token)]
+        systems: list[System] = [StateStoreSystem(address, token)]
         if not redis_reason:
             systems.append(RedisSystem(start_redis(started)))
             started.cleanups.append(systems[-1].close)
@@ -512,8 +336,8 @@ def main() -> int:
         echo_sock = start_echo(started, echo_jar) if echo_jar is not None else None
 
         case_names = list(systems[0].cases())
-        best: Dict[Tuple[str, str], Optional[float]] = {}
-        echo_best: Optional[float] = None
+        best: dict[tuple[str, str], float | None] = {}
+        echo_best: float | None = None
         # The JVM compiles the server's hot paths during the first seconds: warm every case first.
         print("warming up ...", file=sys.stderr, flush=True)
         if echo_sock is not None:
