@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.statestore.StateStore;
 import io.statestore.StateStoreClosedException;
@@ -205,5 +206,42 @@ class MapDbStateStoreTest {
                     && refused.getMessage().contains("not a MapDB file"), refused.getMessage());
         }
         assertTrue(java.util.Arrays.equals(content, Files.readAllBytes(file)), "the file was changed");
+    }
+
+    @Test
+    @DisplayName("the files and directories the store creates are the owner's alone by default, or a group's with fileMode")
+    void filesArePrivate() throws Exception {
+        assumeTrue(Files.getFileAttributeView(dir, java.nio.file.attribute.PosixFileAttributeView.class) != null,
+                "POSIX permissions only");
+        Path file = dir.resolve("private/nested/state.db");
+        try (StateStore store = StateStores.open("mapdb:" + file)) {
+            store.store("secret", "s3cr3t");
+        }
+        for (String name : List.of("state.db", "state.db.journal", "state.db.log")) {
+            assertEquals("rw-------", permissions(file.resolveSibling(name)), name);
+        }
+        assertEquals("rwx------", permissions(dir.resolve("private")));
+        assertEquals("rwx------", permissions(dir.resolve("private/nested")));
+
+        Path shared = dir.resolve("shared/state.db");
+        try (StateStore store = StateStores.open("mapdb:" + shared + "?fileMode=660")) {
+            store.store("k", 1L);
+        }
+        assertEquals("rw-rw----", permissions(shared));
+        assertEquals("rwxrwx---", permissions(shared.getParent()));
+
+        // A file an earlier version left readable by everyone is narrowed when the store opens it.
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        StateStores.open("mapdb:" + file).close();
+        assertEquals("rw-------", permissions(file));
+
+        IllegalArgumentException everyone = assertThrows(IllegalArgumentException.class,
+                () -> StateStores.open("mapdb:" + dir.resolve("x.db") + "?fileMode=644"));
+        assertTrue(everyone.getMessage().contains("fileMode=644 would let every local user reach the data"),
+                everyone.getMessage());
+    }
+
+    private static String permissions(Path path) throws java.io.IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
     }
 }
