@@ -176,12 +176,13 @@ def bridge(request: pytest.FixtureRequest) -> Iterator[Bridge]:
 
 @pytest.fixture
 def private_bridge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Bridge]]:
-    """Starts bridges over ``memory:`` with custom arguments for one test; stops them after it."""
+    """Starts bridges with custom arguments for one test, over ``memory:`` unless given another
+    store URI; stops them after it."""
     started: List[Bridge] = []
 
-    def start(**kwargs: object) -> Bridge:
+    def start(store_uri: str = "memory:", **kwargs: object) -> Bridge:
         workdir = Path(tempfile.mkdtemp(prefix="statestore-test-"))
-        started.append(Bridge("memory:", workdir, **kwargs))
+        started.append(Bridge(store_uri, workdir, **kwargs))
         return started[-1]
 
     try:

@@ -13,13 +13,16 @@ from statestore import (
     ConnectionLostError,
     CounterOverflowError,
     InvalidArgumentError,
+    OutcomeUnknownError,
     ProtocolError,
     StateStoreError,
     StateTypeError,
+    WriteNotAppliedError,
     parse_address,
     state_get,
     state_incr,
 )
+from statestore.errors import error_for_code
 
 INT64_MAX = 2 ** 63 - 1
 INT64_MIN = -2 ** 63
@@ -28,13 +31,30 @@ MAX_KEY_BYTES = 64 * 1024
 
 def test_error_classes_are_one_hierarchy_and_the_builtin_kinds() -> None:
     for cls in (AuthenticationError, ConfigurationError, ConnectionLostError, CounterOverflowError,
-                InvalidArgumentError, ProtocolError, StateTypeError):
+                InvalidArgumentError, ProtocolError, StateTypeError, WriteNotAppliedError,
+                OutcomeUnknownError):
         assert issubclass(cls, StateStoreError)
     assert issubclass(InvalidArgumentError, ValueError)
     assert issubclass(StateTypeError, TypeError)
     assert issubclass(CounterOverflowError, OverflowError)
     assert issubclass(ConnectionLostError, ConnectionError)
     assert not issubclass(StateStoreError, KeyError)
+
+
+def test_write_outcome_codes_map_to_their_own_classes() -> None:
+    not_applied = error_for_code(11, "m")
+    assert type(not_applied) is WriteNotAppliedError
+    assert isinstance(not_applied, StateStoreError)
+    assert (str(not_applied), not_applied.code) == ("m", 11)
+    unknown = error_for_code(12, "m")
+    assert type(unknown) is OutcomeUnknownError
+    assert isinstance(unknown, StateStoreError)
+    assert (str(unknown), unknown.code) == ("m", 12)
+    assert not issubclass(WriteNotAppliedError, OutcomeUnknownError)
+    assert not issubclass(OutcomeUnknownError, WriteNotAppliedError)
+    # A code this client does not know yet is still an error of the hierarchy, with its message.
+    newer = error_for_code(99, "m")
+    assert type(newer) is StateStoreError and newer.code == 99
 
 
 def test_empty_key_is_rejected(client: Client) -> None:

@@ -30,9 +30,11 @@ from .errors import (
     ConnectionLostError,
     CounterOverflowError,
     InvalidArgumentError,
+    OutcomeUnknownError,
     ProtocolError,
     StateStoreError,
     StateTypeError,
+    WriteNotAppliedError,
 )
 
 __version__ = "0.1.0"
@@ -44,6 +46,7 @@ __all__ = [
     "Client", "Pipeline", "PROTOCOL_VERSIONS", "parse_address",
     "StateStoreError", "ConfigurationError", "ConnectionLostError", "ProtocolError",
     "AuthenticationError", "InvalidArgumentError", "StateTypeError", "CounterOverflowError",
+    "WriteNotAppliedError", "OutcomeUnknownError",
 ]
 
 _per_thread = threading.local()

@@ -15,6 +15,8 @@ __all__ = [
     "InvalidArgumentError",
     "StateTypeError",
     "CounterOverflowError",
+    "WriteNotAppliedError",
+    "OutcomeUnknownError",
     "error_for_code",
 ]
 
@@ -68,6 +70,19 @@ class CounterOverflowError(StateStoreError, OverflowError):
     """``incr``/``decr`` would leave the signed 64-bit range. The stored value is unchanged."""
 
 
+class WriteNotAppliedError(StateStoreError):
+    """The store refused a write before applying any of it, e.g. because its disk is full: nothing
+    changed, and the message names the cause (the file and the operating system's error). The store
+    keeps serving reads, and the same write may succeed later, once the cause is gone."""
+
+
+class OutcomeUnknownError(StateStoreError):
+    """A write failed after the store may have applied it, e.g. the disk failed while the write was
+    being made durable: readers may see it, and a crash may lose it. The message names the cause. A
+    caller that must know reads the key back, or repeats the write if it is idempotent (a ``set``,
+    unlike an ``incr``)."""
+
+
 # Protocol error codes, as the server sends them.
 MALFORMED = 1
 UNAUTHORIZED = 2
@@ -79,6 +94,8 @@ OVERFLOW = 7
 FRAME_TOO_LARGE = 8
 STORE_ERROR = 9
 SERVER_BUSY = 10
+NOT_APPLIED = 11
+OUTCOME_UNKNOWN = 12
 
 _CLASS_BY_CODE: Dict[int, Type[StateStoreError]] = {
     MALFORMED: ProtocolError,
@@ -91,6 +108,8 @@ _CLASS_BY_CODE: Dict[int, Type[StateStoreError]] = {
     FRAME_TOO_LARGE: ProtocolError,
     STORE_ERROR: StateStoreError,
     SERVER_BUSY: StateStoreError,
+    NOT_APPLIED: WriteNotAppliedError,
+    OUTCOME_UNKNOWN: OutcomeUnknownError,
 }
 
 

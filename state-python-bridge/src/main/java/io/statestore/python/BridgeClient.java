@@ -1,9 +1,11 @@
 package io.statestore.python;
 
+import io.statestore.OutcomeUnknownException;
 import io.statestore.StateStore;
 import io.statestore.spi.AbstractStateStore;
 import io.statestore.StateStoreException;
 import io.statestore.StateTypeException;
+import io.statestore.WriteNotAppliedException;
 import io.statestore.value.ValueCodec;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -29,6 +31,7 @@ import org.msgpack.core.MessagePack;
  * one connection. Keys and values are checked here, as every store checks them, before anything is sent.
  * Error replies become the exceptions the {@link StateStore} contract names ({@code IllegalArgumentException}
  * for BAD_ARGUMENT, {@link StateTypeException} for WRONG_TYPE, {@code ArithmeticException} for OVERFLOW,
+ * {@link WriteNotAppliedException} for NOT_APPLIED, {@link OutcomeUnknownException} for OUTCOME_UNKNOWN,
  * {@link StateStoreException} for STORE_ERROR), and {@link BridgeException} for the other codes and for a
  * lost connection. Closing the client closes its connection, not the served store. Thread-safe: calls are
  * serialized.
@@ -225,6 +228,8 @@ public final class BridgeClient extends AbstractStateStore {
      * @throws IllegalArgumentException for BAD_ARGUMENT
      * @throws StateTypeException       for WRONG_TYPE
      * @throws ArithmeticException      for OVERFLOW
+     * @throws WriteNotAppliedException for NOT_APPLIED: the write was refused and nothing changed
+     * @throws OutcomeUnknownException  for OUTCOME_UNKNOWN: the write failed after it may have been applied
      * @throws StateStoreException      for STORE_ERROR
      * @throws BridgeException          for the other codes and for a failed connection
      */
@@ -245,6 +250,10 @@ public final class BridgeClient extends AbstractStateStore {
                 throw new StateTypeException(message);
             case OVERFLOW:
                 throw new ArithmeticException(message);
+            case NOT_APPLIED:
+                throw new WriteNotAppliedException(message, null);
+            case OUTCOME_UNKNOWN:
+                throw new OutcomeUnknownException(message, null);
             case STORE_ERROR:
                 throw new StateStoreException(message);
             default:

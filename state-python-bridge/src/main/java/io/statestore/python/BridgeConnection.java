@@ -1,7 +1,9 @@
 package io.statestore.python;
 
+import io.statestore.OutcomeUnknownException;
 import io.statestore.StateStoreException;
 import io.statestore.StateTypeException;
+import io.statestore.WriteNotAppliedException;
 import io.statestore.value.ValueCodec;
 import java.io.EOFException;
 import java.io.IOException;
@@ -257,6 +259,10 @@ final class BridgeConnection implements Runnable {
             out.error(id, ErrorCode.OVERFLOW, e.getMessage());
         } catch (IllegalArgumentException e) {
             out.error(id, ErrorCode.BAD_ARGUMENT, e.getMessage());
+        } catch (WriteNotAppliedException e) {
+            out.error(id, ErrorCode.NOT_APPLIED, e.getMessage());
+        } catch (OutcomeUnknownException e) {
+            out.error(id, ErrorCode.OUTCOME_UNKNOWN, e.getMessage());
         } catch (StateStoreException e) {
             out.error(id, ErrorCode.STORE_ERROR, e.getMessage());
         } catch (RuntimeException e) {

@@ -24,9 +24,19 @@ public enum ErrorCode {
     /** The backend failed, or the store is closed. */
     STORE_ERROR(9),
     /** The server has as many connections as it allows; sent, then the connection is closed. */
-    SERVER_BUSY(10);
+    SERVER_BUSY(10),
+    /**
+     * The store refused a write before applying any of it: nothing changed; the message names the cause (such
+     * as a full disk); retrying may succeed.
+     */
+    NOT_APPLIED(11),
+    /**
+     * A write failed after the store may have applied it: readers may see it, and a crash may lose it; the
+     * message names the cause.
+     */
+    OUTCOME_UNKNOWN(12);
 
-    private static final ErrorCode[] BY_CODE = new ErrorCode[11];
+    private static final ErrorCode[] BY_CODE = new ErrorCode[13];
 
     static {
         for (ErrorCode code : values()) {
@@ -43,7 +53,7 @@ public enum ErrorCode {
     /**
      * Returns the number sent on the wire.
      *
-     * @return the code, 1 to 10
+     * @return the code, 1 to 12
      */
     public int code() {
         return code;
