@@ -156,6 +156,12 @@ final class StoreFile {
         if (e instanceof IllegalArgumentException || e instanceof StateStoreException) {
             return (RuntimeException) e;
         }
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.io.IOException) {
+                // The disk refused a read or write (a full disk when the file is created, say): not damage.
+                return new StateStoreException("cannot open " + where + ": " + cause.getMessage(), e);
+            }
+        }
         return new StateStoreException(where + " cannot be read (" + e + "): it is damaged, or it is not a"
                 + " MapDB file. A crash does not do this (opening finishes or discards a commit a crash"
                 + " interrupted, see docs/mapdb.md, \"Crash behaviour\"), but a disk fault, another program"

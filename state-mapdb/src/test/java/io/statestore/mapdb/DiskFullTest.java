@@ -1,9 +1,12 @@
 package io.statestore.mapdb;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.statestore.StateStore;
+import io.statestore.StateStoreException;
+import io.statestore.StateStores;
 import io.statestore.spi.StoreOptions;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -105,6 +108,16 @@ class DiskFullTest {
         assertTrue(broken != null, "with the write-ahead log in files, every round still kept every acknowledged"
                 + " write: the full disk never reached the failure the in-memory log prevents");
         System.out.println("control, write-ahead log in files: " + broken);
+    }
+
+    @Test
+    @DisplayName("creating a store on a full disk says there is no space, not that the file is damaged")
+    void creatingOnAFullDisk() throws Exception {
+        resize(64 << 10);
+        StateStoreException refused = assertThrows(StateStoreException.class,
+                () -> StateStores.open("mapdb:" + mount.resolve("new.db")));
+        assertTrue(refused.getMessage().contains("No space left on device")
+                && !refused.getMessage().contains("damaged"), refused.getMessage());
     }
 
     /** Fills the disk, frees space and reopens, round after round; returns what was acknowledged. */
