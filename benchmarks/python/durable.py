@@ -8,8 +8,9 @@ What it measures, in one run on one machine (read the ratios, not the absolute f
 from Python, each acknowledged only after it is forced to disk, in operations per second:
 
 * ``statestore``: a bridge started from the jar over ``mapdb:<work dir>/state.db`` (its default
-  durability, ``sync``, commits and forces every write before acknowledging it; ``--store-options``
-  appends a query to the URI to compare other modes, e.g. ``durability=group``), reached over its
+  durability, ``every-write``, records every write in the store's log and forces it to disk before
+  acknowledging it; ``--store-options`` appends a query to the URI to compare other modes, e.g.
+  ``durability=interval``), reached over its
   Unix socket with the module-level functions ``state_set`` and ``state_incr``;
 * ``redis``: a private ``redis-server`` with ``appendonly yes`` and ``appendfsync always`` (no RDB
   snapshots, port 0, its Unix socket and AOF in the work directory), reached with redis-py over
@@ -45,7 +46,7 @@ Run from the repository root::
 
     python3 benchmarks/python/durable.py                          # about 1.5 minutes
     python3 benchmarks/python/durable.py --seconds 0.5 --rounds 1  # quick look, about 15 s
-    python3 benchmarks/python/durable.py --dir /var/tmp --store-options durability=group
+    python3 benchmarks/python/durable.py --dir /var/tmp --store-options durability=interval
 
 Every process and directory the script starts (bridge, redis-server, workers, the data directory)
 is stopped or removed before it exits, also on errors, Ctrl-C and SIGTERM, and the whole run is
@@ -58,6 +59,7 @@ import argparse
 import functools
 import importlib.util
 import os
+import socket
 import shlex
 import shutil
 import sqlite3
@@ -297,6 +299,39 @@ def fdatasync_rate(directory: Path, seconds: float, *, append: bool) -> float:
         path.unlink()
 
 
+def served_fdatasync_rate(directory: Path, seconds: float) -> float:
+    """The same in-place write and flush done by a second process for each request sent over a Unix
+    socket pair, one at a time: what any server-side durable write costs a client over and above the
+    flush (two processes woken per request, one of them after waiting for the disk); returns writes/s."""
+    sync = getattr(os, "fdatasync", os.fsync)
+    path = directory / "served-fdatasync-reference"
+    record = (VALUE + "\n").encode()
+    client, server = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:  # the server: flush, then answer, until the client hangs up
+        client.close()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.write(fd, record)
+        os.fsync(fd)
+        while server.recv(16):
+            os.pwrite(fd, record, 0)
+            sync(fd)
+            server.sendall(b"k")
+        os._exit(0)
+    server.close()
+
+    def op() -> None:
+        client.sendall(b"w")
+        if not client.recv(16):
+            raise ConnectionError("the reference server stopped")
+    try:
+        return measure(op, 1, seconds).rate
+    finally:
+        client.close()
+        os.waitpid(pid, 0)
+        path.unlink(missing_ok=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # report
 
@@ -330,14 +365,15 @@ def filesystem_of(path: Path) -> tuple[str, str, str]:
 def store_durability(store_options: str) -> str:
     """What the MapDB store's options (a URI query) make of a write, in words."""
     options = {name: values[-1] for name, values in parse_qs(store_options).items()}
-    durability = options.get("durability", "sync")
+    durability = options.get("durability", "every-write").lower().replace("_", "-")
+    every_write = durability in ("every-write", "sync")
     forced = options.get("fsync", "true").lower() != "false"
-    if durability == "sync" and forced:
-        return (f"durability=sync{'' if 'durability' in options else ' (the default)'}: each write "
-                f"committed and forced to disk before it is acknowledged")
-    if durability == "sync":
-        return "durability=sync, fsync=false: each write committed, but NOT forced to disk, before it is acknowledged"
-    return f"durability={durability}: writes are NOT forced to disk before each acknowledgement"
+    named = f"durability={durability}{'' if 'durability' in options else ' (the default)'}"
+    if every_write and forced:
+        return f"{named}: each write recorded in the store's log and forced to disk before it is acknowledged"
+    if every_write:
+        return f"{named}, fsync=false: each write recorded in the log, but NOT forced to disk, before it is acknowledged"
+    return f"{named}: writes are NOT forced to disk before each acknowledgement"
 
 
 def default_timeout(seconds: float, rounds: int, systems: int) -> float:
@@ -412,7 +448,7 @@ def main() -> int:
                 print(f"{system.name}: {system.description}", file=sys.stderr)
 
             results: dict[tuple[str, str], list[float]] = {}
-            references: dict[str, list[float]] = {"appending": [], "in place": []}
+            references: dict[str, list[float]] = {"appending": [], "in place": [], "served": []}
             # The JVM compiles the bridge's hot paths during its first seconds: warm every case first.
             print(f"data on {fstype} ({device}, mounted at {mount}); time limit {timeout:.0f} s; warming up ...",
                   file=sys.stderr, flush=True)
@@ -427,6 +463,7 @@ def main() -> int:
                 print(f"round {round_number + 1}/{args.rounds} ...", file=sys.stderr, flush=True)
                 references["appending"].append(fdatasync_rate(workdir, args.seconds / 2, append=True))
                 references["in place"].append(fdatasync_rate(workdir, args.seconds / 2, append=False))
+                references["served"].append(served_fdatasync_rate(workdir, args.seconds / 2))
                 order = systems[round_number % len(systems):] + systems[:round_number % len(systems)]
                 for case in CASES:
                     for system in order:
@@ -475,10 +512,14 @@ def main() -> int:
         print("| " + " | ".join(row) + " |")
     print()
     sync_name = "fdatasync" if hasattr(os, "fdatasync") else "fsync"
-    appending, in_place = (fmt(statistics.median(values)) for values in references.values())
+    appending, in_place, served = (statistics.median(values) for values in references.values())
     print(f"Reference: a bare Python loop writing 17 bytes and calling os.{sync_name} after each, one "
-          f"process, same directory (median of {args.rounds}): {appending} writes/s appending to a file, "
-          f"{in_place} writes/s rewriting them in place")
+          f"process, same directory (median of {args.rounds}): {fmt(appending)} writes/s appending to a file, "
+          f"{fmt(in_place)} writes/s rewriting them in place; the same in-place write and flush done by a "
+          f"second Python process for each request over a socket pair: {fmt(served)} writes/s (the floor of a "
+          f"server's durable write as a client sees it; statestore set and incr from 1 process reach "
+          f"{ratio(median[('statestore', 'set, 1 process')], served)} and {ratio(median[('statestore', 'incr, 1 process')], served)}"
+          f" of it)")
     failed = False
     for name, value, reported in checks:
         verdict = "OK" if value == reported else "MISMATCH"
