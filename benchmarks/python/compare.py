@@ -56,6 +56,7 @@ from harness import (
     Started,
     fmt,
     machine_note,
+    missing_java_or_jar,
     parallel_rate,
     rate,
     ratio,
@@ -302,12 +303,9 @@ def main() -> int:
     args = parser.parse_args()
 
     missing = []
-    if not args.jar.is_file():
-        print(f"missing: {args.jar} (build: ./mvnw -q -pl state-python-bridge -am package -DskipTests)",
-              file=sys.stderr)
-        return 2
-    if shutil.which("java") is None:
-        print("missing: java (Java 17+) on PATH", file=sys.stderr)
+    cannot_start = missing_java_or_jar(args.jar)
+    if cannot_start:
+        print(cannot_start, file=sys.stderr)
         return 2
     redis_reason = None
     if shutil.which("redis-server") is None:

@@ -80,6 +80,7 @@ from harness import (
     fmt,
     load_average,
     machine_note,
+    missing_java_or_jar,
     measure,
     parallel_measure,
     ratio,
@@ -401,12 +402,9 @@ def main() -> int:
         parser.error("--seconds must be positive and --rounds at least 1")
     store_options = args.store_options.lstrip("?")
 
-    if not args.jar.is_file():
-        print(f"missing: {args.jar} (build: ./mvnw -q -pl state-python-bridge -am package -DskipTests)",
-              file=sys.stderr)
-        return 2
-    if shutil.which("java") is None:
-        print("missing: java (Java 17+) on PATH", file=sys.stderr)
+    cannot_start = missing_java_or_jar(args.jar)
+    if cannot_start:
+        print(cannot_start, file=sys.stderr)
         return 2
     if args.dir is not None and not args.dir.is_dir():
         print(f"--dir {args.dir} is not a directory", file=sys.stderr)

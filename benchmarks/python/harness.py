@@ -201,6 +201,16 @@ def start_redis(started: Started, persistence: Sequence[str] = ('save ""', "appe
     return sock
 
 
+def missing_java_or_jar(jar: Path) -> str | None:
+    """What keeps a script from starting the bridge: no ``java`` on PATH, or no jar; ``None`` if
+    both are there."""
+    if not jar.is_file():
+        return f"missing: {jar} (build: ./mvnw -q -pl state-python-bridge -am package -DskipTests)"
+    if shutil.which("java") is None:
+        return "missing: java (Java 17+) on PATH"
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # measuring
 
@@ -213,6 +223,18 @@ class Measurement(NamedTuple):
     ops: int
 
 
+def timed(op: Op, ops_per_call: int, seconds: float) -> Measurement:
+    """Calls ``op`` (doing ``ops_per_call`` operations) for ``seconds``, with no warm-up."""
+    done = 0
+    start = time.perf_counter()
+    while True:
+        op()
+        done += ops_per_call
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return Measurement(done / elapsed, done)
+
+
 def measure(op: Op, ops_per_call: int, seconds: float) -> Measurement:
     """Calls ``op`` (doing ``ops_per_call`` operations) for a short warm-up, then for
     ``seconds``."""
@@ -221,14 +243,8 @@ def measure(op: Op, ops_per_call: int, seconds: float) -> Measurement:
     while time.perf_counter() < warm_until:
         op()
         calls += 1
-    done = 0
-    start = time.perf_counter()
-    while True:
-        op()
-        done += ops_per_call
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds:
-            return Measurement(done / elapsed, calls * ops_per_call + done)
+    measured = timed(op, ops_per_call, seconds)
+    return Measurement(measured.rate, calls * ops_per_call + measured.ops)
 
 
 def rate(op: Op, ops_per_call: int, seconds: float) -> float:
@@ -255,15 +271,8 @@ def _parallel_child(make_op: Callable[[], Op], ops_per_call: int, seconds: float
     if not go.wait(READY_TIMEOUT):
         return
     try:
-        done = 0
-        start = time.perf_counter()
-        while True:
-            op()
-            done += ops_per_call
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds:
-                results.put((None, (done / elapsed, ops_per_call + done)))
-                return
+        measured = timed(op, ops_per_call, seconds)
+        results.put((None, (measured.rate, ops_per_call + measured.ops)))
     except BaseException as error:  # noqa: BLE001  (reported to the parent, which raises)
         results.put((_describe(error), None))
 

@@ -16,6 +16,8 @@ import java.nio.file.Path;
  */
 final class DataFile implements Closeable {
 
+    private static final int ZEROS_BYTES = 64 << 10;
+
     private final Path path;
     private final RandomAccessFile file;
     private final boolean fsync;
@@ -55,6 +57,27 @@ final class DataFile implements Closeable {
             }
         } catch (IOException e) {
             throw failed("cannot write " + length + " bytes at offset " + offset + " of", e);
+        }
+    }
+
+    /**
+     * Writes zeros from {@code start} to {@code end}, which gives those bytes their room on the disk (a hole
+     * left by growing the length has none). If that fails, a full disk say, the file is cut back to
+     * {@code start}, giving back the room it took.
+     */
+    void fillWithZeros(long start, long end) throws IOException {
+        byte[] zeros = new byte[(int) Math.min(ZEROS_BYTES, Math.max(0, end - start))];
+        try {
+            for (long at = start; at < end; at += zeros.length) {
+                write(at, zeros, 0, (int) Math.min(zeros.length, end - at));
+            }
+        } catch (IOException e) {
+            try {
+                setLength(start);
+            } catch (IOException giveBack) {
+                e.addSuppressed(giveBack);
+            }
+            throw e;
         }
     }
 

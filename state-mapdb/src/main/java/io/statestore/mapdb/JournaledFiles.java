@@ -187,7 +187,7 @@ final class JournaledFiles extends VolumeFactory {
             if (mapped) {
                 // Mapping whole slices grew the file without room on the disk: give the tail its room.
                 growthUnit = volume.sliceSize();
-                JournaledVolume.fill(data, lengthBeforeMapping, Math.max(lengthBeforeMapping, data.length()));
+                data.fillWithZeros(lengthBeforeMapping, data.length());
             }
             recover(volume, data);
             journal = new RedoJournal(journalFile, modes, fsync, faults);

@@ -80,33 +80,13 @@ final class JournaledVolume extends ForwardingVolume {
         long end = (offset + growthUnit - 1) / growthUnit * growthUnit;
         if (end > filledEnd) {
             try {
-                fill(storeFile, filledEnd, end);
+                storeFile.fillWithZeros(filledEnd, end);
             } catch (IOException e) {
                 throw new DBException.VolumeIOError(e.getMessage(), e);
             }
             filledEnd = end;
         }
         delegate.ensureAvailable(offset);
-    }
-
-    /**
-     * Writes zeros from {@code start} to {@code end}; on failure gives the room back, so that a full disk
-     * leaves the file as it was.
-     */
-    static void fill(DataFile file, long start, long end) throws IOException {
-        byte[] zeros = new byte[(int) Math.min(64 << 10, end - start)];
-        try {
-            for (long at = start; at < end; at += zeros.length) {
-                file.write(at, zeros, 0, (int) Math.min(zeros.length, end - at));
-            }
-        } catch (IOException e) {
-            try {
-                file.setLength(start);
-            } catch (IOException giveBack) {
-                e.addSuppressed(giveBack);
-            }
-            throw e;
-        }
     }
 
     // ---- writes are held back until sync ----

@@ -51,7 +51,6 @@ final class OperationLog implements Closeable {
     static final int MAX_MAP_NAME_BYTES = SLOT_BYTES - SLOT_FIXED_BYTES;
     private static final int GROW_MIN_BYTES = 256 << 10;
     private static final int GROW_ALIGN_BYTES = 64 << 10;
-    private static final byte[] ZEROS = new byte[GROW_ALIGN_BYTES];
     /** After a checkpoint, a log grown past this by a burst is cut back to it. */
     private static final long SHRINK_TO_BYTES = 16L << 20;
 
@@ -281,17 +280,11 @@ final class OperationLog implements Closeable {
         }
         boolean grown = false;
         try {
-            for (long at = start; at < end; at += ZEROS.length) {
-                file.write(at, ZEROS, 0, (int) Math.min(ZEROS.length, end - at));
-            }
-            file.force();
+            file.fillWithZeros(start, end);
+            forceGrowth(start);
             grown = true;
         } catch (IOException full) {
-            try {
-                file.setLength(start);
-            } catch (IOException ignored) {
-                // The room stays unused; the next growth writes over it.
-            }
+            // Given back; the writer that needs the room meets the error.
         } finally {
             synchronized (this) {
                 if (grown) {
@@ -324,12 +317,15 @@ final class OperationLog implements Closeable {
 
     private void fill(long end) throws IOException {
         long start = allocatedEnd;
+        file.fillWithZeros(start, end);
+        forceGrowth(start);
+        allocatedEnd = end;
+    }
+
+    /** Forces newly written room to the disk, or gives it back. */
+    private void forceGrowth(long start) throws IOException {
         try {
-            for (long at = start; at < end; at += ZEROS.length) {
-                file.write(at, ZEROS, 0, (int) Math.min(ZEROS.length, end - at));
-            }
             file.force();
-            allocatedEnd = end;
         } catch (IOException e) {
             try {
                 file.setLength(start);

@@ -14,20 +14,17 @@ import io.statestore.StateStoreException;
 import io.statestore.StateStores;
 import io.statestore.WriteNotAppliedException;
 import io.statestore.spi.AbstractStateStore;
-import io.statestore.spi.Counters;
-import io.statestore.value.Values;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -173,91 +170,78 @@ class BridgeWriteOutcomeTest {
     }
 
     /**
-     * The backend of most cases: a map whose writes of keys starting with "full" are refused unapplied, and
-     * whose writes of keys starting with "unknown" are applied and then fail, as a store does whose disk
-     * fails while it makes a write durable.
+     * The backend of most cases: a memory store whose writes of keys starting with "full" are refused
+     * unapplied, and whose writes of keys starting with "unknown" are applied and then fail, as a store does
+     * whose disk fails while it makes a write durable.
      */
     private static final class FailingWritesStore extends AbstractStateStore {
-        private final Map<String, Object> entries = new ConcurrentHashMap<>();
+        private final StateStore memory = StateStores.open("memory:failing-writes-" + System.nanoTime());
 
         FailingWritesStore() {
             super("failing-writes:");
         }
 
-        private static WriteNotAppliedException refusal() {
-            return new WriteNotAppliedException(NOT_APPLIED_MESSAGE, new IOException("No space left on device"));
-        }
-
         /** Makes a write of {@code key}: refused before it for "full...", failing after it for "unknown...". */
-        private static void write(String key, Runnable write) {
+        private static <T> T write(String key, Supplier<T> write) {
             if (key.startsWith("full")) {
-                throw refusal();
+                throw new WriteNotAppliedException(NOT_APPLIED_MESSAGE, new IOException("No space left on device"));
             }
-            write.run();
+            T result = write.get();
             if (key.startsWith("unknown")) {
                 throw new OutcomeUnknownException(UNKNOWN_MESSAGE, new IOException("Input/output error"));
             }
+            return result;
         }
 
         @Override
         protected void doStore(String key, Object value) {
-            write(key, () -> entries.put(key, value));
+            write(key, () -> {
+                memory.store(key, value);
+                return null;
+            });
         }
 
         @Override
         protected void doStoreAll(Map<String, Object> batch) {
-            if (batch.containsKey("full")) {
-                throw refusal();
-            }
-            batch.forEach(this::doStore);
-        }
-
-        @Override
-        protected Optional<Object> doFetch(String key) {
-            return Optional.ofNullable(entries.get(key)).map(Values::copyOut);
-        }
-
-        @Override
-        protected boolean doRemove(String key) {
-            return entries.remove(key) != null;
-        }
-
-        @Override
-        protected Collection<String> doKeys(String prefix) {
-            Collection<String> keys = new ArrayList<>();
-            entries.keySet().stream().filter(k -> k.startsWith(prefix)).forEach(keys::add);
-            return keys;
-        }
-
-        @Override
-        protected void doClear() {
-            entries.clear();
-        }
-
-        @Override
-        protected long doSize() {
-            return entries.size();
+            write(batch.containsKey("full") ? "full" : "", () -> {
+                memory.storeAll(batch);
+                return null;
+            });
         }
 
         @Override
         protected long doIncr(String key, long amount) {
-            long[] result = new long[1];
-            write(key, () -> result[0] = (Long) entries.compute(key, (k, current) -> Counters.add(k, current,
-                    amount)));
-            return result[0];
+            return write(key, () -> memory.incr(key, amount));
         }
 
         @Override
         protected boolean doCompareAndSet(String key, Object expected, Object update) {
-            boolean[] swapped = new boolean[1];
-            write(key, () -> entries.compute(key, (k, current) -> {
-                if (!Values.equal(current, expected)) {
-                    return current;
-                }
-                swapped[0] = true;
-                return update;
-            }));
-            return swapped[0];
+            return write(key, () -> memory.compareAndSet(key, expected, update));
+        }
+
+        @Override
+        protected boolean doRemove(String key) {
+            return write(key, () -> memory.remove(key));
+        }
+
+        @Override
+        protected Optional<Object> doFetch(String key) {
+            return memory.fetch(key);
+        }
+
+        @Override
+        protected Collection<String> doKeys(String prefix) {
+            return memory.keys(prefix);
+        }
+
+        @Override
+        protected void doClear() {
+            memory.clear();
+        }
+
+        @Override
+        protected long doSize() {
+            return memory.size();
         }
     }
 }
