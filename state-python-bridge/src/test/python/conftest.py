@@ -27,7 +27,7 @@ from statestore import Client
 #: per write makes each 16,000- or 40,000-increment case take about half a minute on 2 cores.
 STORE_URIS: List[str] = [
     "memory:",
-    "mapdb:{dir}/state.db?durability=group",
+    "mapdb:{dir}/state.db?durability=interval",
 ]
 
 READY_TIMEOUT_SECONDS = 90.0
