@@ -134,7 +134,27 @@ public final class StateStores {
         }
     }
 
+    /** The last discovery and the context class loader it was made for; one scan serves every open. */
+    private static volatile Discovered discovered;
+
+    private record Discovered(ClassLoader contextLoader, Discovery discovery) {
+    }
+
+    /**
+     * The providers installed for the calling thread's context class loader: found once, then reused while
+     * the context class loader stays the same (a container that switches it gets a fresh scan).
+     */
     private static Discovery discover() {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        Discovered last = discovered;
+        if (last == null || last.contextLoader() != context) {
+            last = new Discovered(context, scan());
+            discovered = last;
+        }
+        return last.discovery();
+    }
+
+    private static Discovery scan() {
         Discovery discovery = new Discovery();
         Set<Class<?>> seen = new java.util.HashSet<>();
         List<ClassLoader> loaders = new ArrayList<>();

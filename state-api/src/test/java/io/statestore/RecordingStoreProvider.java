@@ -16,6 +16,13 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RecordingStoreProvider implements StateStoreProvider {
 
     static volatile StoreOptions lastOptions;
+    /** How many times a service loader made one of these. */
+    static final java.util.concurrent.atomic.AtomicInteger INSTANCES = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Made by the service loader. */
+    public RecordingStoreProvider() {
+        INSTANCES.incrementAndGet();
+    }
 
     @Override
     public String scheme() {

@@ -51,6 +51,18 @@ class StateStoresTest {
     }
 
     @Test
+    @DisplayName("providers are found once, not on every open")
+    void discoveryIsNotRepeated() {
+        StateStores.open("recording:first").close();
+        int instances = RecordingStoreProvider.INSTANCES.get();
+        for (int i = 0; i < 5; i++) {
+            StateStores.open("recording:again").close();
+        }
+        StateStores.schemes();
+        assertEquals(instances, RecordingStoreProvider.INSTANCES.get(), "no new service loader scan");
+    }
+
+    @Test
     @DisplayName("an unknown scheme fails, listing the installed schemes and the backends that failed to load")
     void unknownScheme() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
