@@ -78,11 +78,12 @@ class HazelcastMemberFailureTest {
         String exactlyOnce = System.getProperty("statestore.fault.exactlyOnce", "true");
         String cluster = "fault-" + UUID.randomUUID();
         int[] ports = MemberProcess.freePorts(3);
-        List<MemberProcess> members = MemberProcess.startCluster(cluster, ports,
+        String secret = MemberProcess.newSecret();
+        List<MemberProcess> members = MemberProcess.startCluster(cluster, secret, ports,
                 "&map=state&backups=1&exactlyOnce=" + exactlyOnce, Duration.ofSeconds(60));
         String clientUri = "hazelcast:?mode=client&map=state&exactlyOnce=" + exactlyOnce + "&cluster=" + cluster
                 + "&members=127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1];
-        try (StateStore client = StateStores.open(clientUri)) {
+        try (StateStore client = StateStores.open(clientUri, Map.of("secret", secret))) {
             Map<String, Object> preloaded = new LinkedHashMap<>();
             for (int i = 0; i < PRELOADED; i++) {
                 preloaded.put("pre-" + i, List.of("entry", (long) i));
