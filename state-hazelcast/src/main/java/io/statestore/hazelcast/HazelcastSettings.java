@@ -9,11 +9,11 @@ import io.statestore.spi.OptionsReader;
 import io.statestore.spi.StoreOptions;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -150,7 +150,7 @@ final class HazelcastSettings {
             Function<String, String> environment, String reachedBy) {
         String file = reader.string("secretFile", null);
         String given = reader.string("secret", null);
-        if (given != null && StoreOptions.parse(options.uri(), java.util.Map.of()).asMap().containsKey("secret")) {
+        if (given != null && StoreOptions.parse(options.uri(), Map.of()).asMap().containsKey("secret")) {
             reader.problem("secret is written in the URI, which is logged and shown to every user in process"
                     + " lists: treat that secret as exposed, make a new one, and give it by secretFile=PATH or"
                     + " the environment variable " + ClusterSecret.ENVIRONMENT_VARIABLE + " (see " + SECRET_DOCS + ")");
