@@ -11,6 +11,8 @@ module io.statestore.hazelcast {
     requires java.transaction.xa;
     // A member's query engine loads javax.sql.DataSource when it starts (NoClassDefFoundError without it).
     requires java.sql;
+    // ClusterNameRedaction filters Hazelcast's default (java.util.logging) log.
+    requires java.logging;
 
     exports io.statestore.hazelcast;
 

@@ -8,13 +8,15 @@ import java.time.Instant;
 
 /**
  * One counter shared by several JVMs: each JVM adds its share, then waits until every share is counted.
- * Run it in two JVMs whose {@code hazelcast:} URIs name each other, and both print the same total:
+ * Run it in two JVMs whose {@code hazelcast:} URIs name each other and the file holding the cluster's
+ * secret (made once, readable by you only), and both print the same total:
  *
  * <pre>{@code
+ * (umask 077; head -c 32 /dev/urandom | base64 > cluster.secret)
  * java -p examples/target/mods -m io.statestore.examples/io.statestore.examples.SharedCounter \
- *     'hazelcast:?port=5701&members=127.0.0.1:5701,127.0.0.1:5702&interface=127.0.0.1' 500 2
+ *     'hazelcast:?port=5701&members=127.0.0.1:5701,127.0.0.1:5702&secretFile=cluster.secret' 500 2
  * java -p examples/target/mods -m io.statestore.examples/io.statestore.examples.SharedCounter \
- *     'hazelcast:?port=5702&members=127.0.0.1:5701,127.0.0.1:5702&interface=127.0.0.1' 500 2
+ *     'hazelcast:?port=5702&members=127.0.0.1:5701,127.0.0.1:5702&secretFile=cluster.secret' 500 2
  * }</pre>
  *
  * <p>Each JVM also waits, before it leaves, until every JVM has seen the total: a member that left early

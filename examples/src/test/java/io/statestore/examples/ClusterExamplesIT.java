@@ -3,28 +3,40 @@ package io.statestore.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two JVMs form one Hazelcast cluster through {@code hazelcast:} URIs that name each other, and share
- * counters: the Java example on the module path, and Python workers attached to each JVM. The first JVM
- * is started before the second so that a loaded machine cannot make them elect two masters.
+ * Two JVMs form one Hazelcast cluster through {@code hazelcast:} URIs that name each other and a private
+ * file holding the cluster's secret, as docs/getting-started.md shows, and share counters: the Java example
+ * on the module path, and Python workers attached to each JVM. The first JVM is started before the second
+ * so that a loaded machine cannot make them elect two masters.
  */
 class ClusterExamplesIT {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
 
-    /** A pair of member URIs on free loopback ports, in a cluster of their own. */
-    private static List<String> memberUris() {
+    @TempDir
+    static Path dir;
+
+    /** A pair of member URIs on free loopback ports, in a cluster of their own with a secret of its own. */
+    private static List<String> memberUris() throws IOException {
+        Path secret = dir.resolve("cluster-" + UUID.randomUUID() + ".secret");
+        Files.createFile(secret, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(secret, UUID.randomUUID() + "-" + UUID.randomUUID() + "\n");
         int first = ChildProcess.freePort();
         int second = ChildProcess.freePort();
         String common = "&members=127.0.0.1:" + first + ",127.0.0.1:" + second
-                + "&interface=127.0.0.1&joinTimeout=1&cluster=examples-" + UUID.randomUUID();
+                + "&joinTimeout=1&cluster=examples-" + UUID.randomUUID() + "&secretFile=" + secret;
         return List.of("hazelcast:?port=" + first + common, "hazelcast:?port=" + second + common);
     }
 
@@ -35,7 +47,7 @@ class ClusterExamplesIT {
 
     @Test
     @DisplayName("SharedCounter in two modular JVMs: both count 1000 on one clustered counter")
-    void sharedCounterAcrossTwoJvms() {
+    void sharedCounterAcrossTwoJvms() throws IOException {
         List<String> uris = memberUris();
         try (ChildProcess.Running first = ChildProcess.start(sharedCounter(uris.get(0)));
              ChildProcess.Running second = startAfter(first, "added 500", sharedCounter(uris.get(1)))) {
@@ -52,7 +64,7 @@ class ClusterExamplesIT {
 
     @Test
     @DisplayName("word_count.py: Python workers on two clustered JVMs add up to exact shared totals")
-    void pythonWorkersOnTwoJvms() {
+    void pythonWorkersOnTwoJvms() throws IOException {
         List<String> uris = memberUris();
         List<String> common = List.of("python/word_count.py", "--run-id", "cluster", "--expect-workers", "4");
         List<String> secondArgs = new ArrayList<>(common);

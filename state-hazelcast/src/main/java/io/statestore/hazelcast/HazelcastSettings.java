@@ -7,8 +7,14 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.NetworkConfig;
 import io.statestore.spi.OptionsReader;
 import io.statestore.spi.StoreOptions;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The options of a {@code hazelcast:} URI, read and checked all at once, and the Hazelcast configuration
@@ -28,6 +34,10 @@ final class HazelcastSettings {
     static final String DEFAULT_CLUSTER = "statestore";
     static final int DEFAULT_PORT = 5701;
     static final int DEFAULT_CALLERS_REMEMBERED = 64;
+    /** Where a member listens when nothing says that others on the network must reach it. */
+    static final String LOOPBACK = "127.0.0.1";
+    /** Where a missing or bad secret is explained. */
+    static final String SECRET_DOCS = "docs/hazelcast.md#the-cluster-secret";
     /** Hazelcast's own limit on the sum of synchronous and asynchronous backups. */
     static final int MAX_BACKUPS = 6;
 
@@ -37,6 +47,10 @@ final class HazelcastSettings {
     final String cluster;
     final int port;
     final String networkInterface;
+    /** The address a member binds to and advertises, or {@code null} to let Hazelcast bind every interface. */
+    final String bindAddress;
+    /** The secret, given or (for a private member) random; {@code null} only when the options are invalid. */
+    final ClusterSecret secret;
     final boolean multicast;
     final int backups;
     final int asyncBackups;
@@ -46,7 +60,7 @@ final class HazelcastSettings {
     final boolean exactlyOnce;
     final int callersRemembered;
 
-    private HazelcastSettings(StoreOptions options) {
+    private HazelcastSettings(StoreOptions options, Function<String, String> environment) {
         OptionsReader reader = options.reader();
         if (!options.target().isEmpty()) {
             reader.problem("hazelcast URIs take no target (\"" + options.target()
@@ -66,6 +80,11 @@ final class HazelcastSettings {
         connectTimeoutSeconds = reader.intValue("connectTimeout", 30, 1, 3_600);
         exactlyOnce = reader.bool("exactlyOnce", true);
         callersRemembered = reader.intValue("callersRemembered", DEFAULT_CALLERS_REMEMBERED, 1, 10_000);
+        String reachedBy = reachedByOthers();
+        // A member listens on loopback only, unless told an interface or given peers on other hosts.
+        bindAddress = mode == Mode.CLIENT ? null : networkInterface != null ? networkInterface
+                : multicast || !members.stream().allMatch(HazelcastSettings::isLoopbackMember) ? null : LOOPBACK;
+        secret = readSecret(options, reader, environment, reachedBy);
         if (backups + asyncBackups > MAX_BACKUPS) {
             reader.problem("backups=" + backups + " plus asyncBackups=" + asyncBackups + " is more than "
                     + MAX_BACKUPS + ", Hazelcast's limit");
@@ -94,7 +113,113 @@ final class HazelcastSettings {
     }
 
     static HazelcastSettings read(StoreOptions options) {
-        return new HazelcastSettings(options);
+        return read(options, System::getenv);
+    }
+
+    /**
+     * Reads options with a given environment (for {@link ClusterSecret#ENVIRONMENT_VARIABLE}).
+     *
+     * @throws IllegalArgumentException listing every problem
+     */
+    static HazelcastSettings read(StoreOptions options, Function<String, String> environment) {
+        return new HazelcastSettings(options, environment);
+    }
+
+    /** Why other processes must reach this store's cluster, or {@code null} if nobody needs to. */
+    private String reachedByOthers() {
+        if (mode == Mode.CLIENT) {
+            return "mode=client connects to a cluster";
+        }
+        if (!members.isEmpty()) {
+            return "members=... forms a cluster with other members";
+        }
+        if (multicast) {
+            return "multicast=true lets other members join";
+        }
+        if (networkInterface != null && !isLoopbackHost(networkInterface)) {
+            return "interface=" + networkInterface + " listens for other hosts";
+        }
+        return null;
+    }
+
+    /**
+     * Finds the secret: the {@code secretFile} option, the {@code secret} entry of the options map (never the
+     * URI), or the environment; a member nobody else needs to reach gets a random one.
+     */
+    private static ClusterSecret readSecret(StoreOptions options, OptionsReader reader,
+            Function<String, String> environment, String reachedBy) {
+        String file = reader.string("secretFile", null);
+        String given = reader.string("secret", null);
+        if (given != null && StoreOptions.parse(options.uri(), Map.of()).asMap().containsKey("secret")) {
+            reader.problem("secret is written in the URI, which is logged and shown to every user in process"
+                    + " lists: treat that secret as exposed, make a new one, and give it by secretFile=PATH or"
+                    + " the environment variable " + ClusterSecret.ENVIRONMENT_VARIABLE + " (see " + SECRET_DOCS + ")");
+            return null;
+        }
+        if (file != null && given != null) {
+            reader.problem("secretFile and secret both given; give the cluster secret one way");
+            return null;
+        }
+        String fromEnvironment = environment.apply(ClusterSecret.ENVIRONMENT_VARIABLE);
+        try {
+            if (file != null) {
+                if (file.isEmpty()) {
+                    reader.problem("secretFile is empty; name a file holding the cluster secret");
+                    return null;
+                }
+                return ClusterSecret.fromFile(Paths.get(file));
+            }
+            if (given != null) {
+                return ClusterSecret.of(given, "the secret option");
+            }
+            if (fromEnvironment != null) {
+                return ClusterSecret.of(fromEnvironment, "the environment variable "
+                        + ClusterSecret.ENVIRONMENT_VARIABLE);
+            }
+        } catch (IllegalArgumentException e) {
+            reader.problem(e.getMessage());
+            return null;
+        }
+        if (reachedBy != null) {
+            reader.problem(reachedBy + ", so it needs the cluster's secret (every member and client of the"
+                    + " cluster must be given the same one; a process without it is refused): set the environment"
+                    + " variable " + ClusterSecret.ENVIRONMENT_VARIABLE + ", or give secretFile=PATH, a file only"
+                    + " you can read (chmod 600) holding at least " + ClusterSecret.MIN_LENGTH + " random"
+                    + " characters; see " + SECRET_DOCS);
+            return null;
+        }
+        return ClusterSecret.random();
+    }
+
+    /** The Hazelcast cluster name this store presents: the {@code cluster} option and a secret-derived part. */
+    String clusterName() {
+        return secret.clusterName(cluster);
+    }
+
+    private static boolean isLoopbackMember(String member) {
+        int colon = member.lastIndexOf(':');
+        String host = colon < 0 || member.indexOf(':') != colon && !member.startsWith("[")
+                ? member : member.substring(0, colon);
+        return isLoopbackHost(host);
+    }
+
+    /**
+     * Whether a host is this machine's loopback, judged without a DNS lookup: {@code localhost} and loopback
+     * address literals are; any other name counts as another host.
+     */
+    static boolean isLoopbackHost(String host) {
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (bare.toLowerCase(Locale.ROOT).equals("localhost")) {
+            return true;
+        }
+        if (!bare.matches("[0-9.]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*")) {
+            return false;
+        }
+        try {
+            return InetAddress.getByName(bare).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     private static String nonEmpty(OptionsReader reader, String name, String defaultValue) {
@@ -136,13 +261,15 @@ final class HazelcastSettings {
     /** Builds the configuration of an embedded member. */
     Config memberConfig() {
         Config config = new Config();
-        config.setClusterName(cluster);
+        config.setClusterName(clusterName());
         config.setProperty("hazelcast.phone.home.enabled", "false");
+        // Without details the cluster name is not in every log line; see ClusterNameRedaction for the rest.
+        config.setProperty("hazelcast.logging.details.enabled", "false");
         config.setProperty("hazelcast.wait.seconds.before.join", Integer.toString(waitBeforeJoinSeconds));
         NetworkConfig network = config.getNetworkConfig();
         network.setPort(port).setPortAutoIncrement(false);
-        if (networkInterface != null) {
-            network.getInterfaces().setEnabled(true).addInterface(networkInterface);
+        if (bindAddress != null) {
+            network.getInterfaces().setEnabled(true).addInterface(bindAddress);
             config.setProperty("hazelcast.socket.bind.any", "false");
         }
         JoinConfig join = network.getJoin();
@@ -161,8 +288,9 @@ final class HazelcastSettings {
     /** Builds the configuration of a client. */
     ClientConfig clientConfig() {
         ClientConfig config = new ClientConfig();
-        config.setClusterName(cluster);
+        config.setClusterName(clusterName());
         config.setProperty("hazelcast.phone.home.enabled", "false");
+        config.setProperty("hazelcast.logging.details.enabled", "false");
         config.getNetworkConfig().setAddresses(new ArrayList<>(members));
         config.getConnectionStrategyConfig().getConnectionRetryConfig()
                 .setClusterConnectTimeoutMillis(connectTimeoutSeconds * 1000L);

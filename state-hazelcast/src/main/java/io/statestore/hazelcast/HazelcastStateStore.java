@@ -34,6 +34,12 @@ import java.util.UUID;
  * or a client, which {@link #close()} shuts down), or wrap an instance you already have with
  * {@link #wrap(HazelcastInstance, String)} (which {@link #close()} leaves running). {@code unwrap} gives the
  * {@link HazelcastInstance} and the {@link IMap}.
+ *
+ * <p><b>Who may connect.</b> A store opened by URI presents a cluster name derived from the cluster's secret
+ * ({@code secretFile}, or the environment variable {@code STATESTORE_CLUSTER_SECRET}), so members and clients
+ * without the secret are refused by Hazelcast's own cluster-name check. A member that nobody else needs to
+ * reach gets a random secret and listens on 127.0.0.1; a member that lists others, or a client, without a
+ * secret fails to open. {@code wrap} changes nothing about the instance it is given.
  */
 public final class HazelcastStateStore extends AbstractStateStore {
 
@@ -64,14 +70,17 @@ public final class HazelcastStateStore extends AbstractStateStore {
      */
     static HazelcastStateStore open(StoreOptions options) {
         HazelcastSettings settings = HazelcastSettings.read(options);
+        ClusterNameRedaction.hide(settings.clusterName(), settings.cluster);
+        boolean client = settings.mode == HazelcastSettings.Mode.CLIENT;
         HazelcastInstance instance;
         try {
-            instance = settings.mode == HazelcastSettings.Mode.CLIENT
-                    ? HazelcastClient.newHazelcastClient(settings.clientConfig())
+            instance = client ? HazelcastClient.newHazelcastClient(settings.clientConfig())
                     : Hazelcast.newHazelcastInstance(settings.memberConfig());
         } catch (RuntimeException e) {
+            // Members refuse a client of another cluster name exactly as if nobody listened: say both.
             throw new StateStoreException("cannot start Hazelcast for " + options.uri() + " ("
-                    + (settings.mode == HazelcastSettings.Mode.CLIENT ? "connecting to " + settings.members
+                    + (client ? "connecting to " + settings.members + " with the secret from " + settings.secret
+                    + "; the members must be running, with the same secret and cluster=" + settings.cluster
                     : "member on port " + settings.port) + "): " + e, e);
         }
         return new HazelcastStateStore(options.uri(), instance, settings.map, true, settings.exactlyOnce,

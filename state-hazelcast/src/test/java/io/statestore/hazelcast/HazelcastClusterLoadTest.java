@@ -23,8 +23,9 @@ class HazelcastClusterLoadTest {
     @Timeout(180)
     void incrementsFromThreeMemberJvmsAddUpExactly() throws Exception {
         String cluster = "load-" + UUID.randomUUID();
+        String secret = MemberProcess.newSecret();
         int[] ports = MemberProcess.freePorts(3);
-        List<MemberProcess> members = MemberProcess.startCluster(cluster, ports, "&map=state",
+        List<MemberProcess> members = MemberProcess.startCluster(cluster, secret, ports, "&map=state",
                 Duration.ofSeconds(60));
         try {
             for (MemberProcess member : members) {
@@ -37,7 +38,7 @@ class HazelcastClusterLoadTest {
             assertEquals(0, load.totalFailed(), "no increment fails in a healthy cluster");
             assertEquals(List.of(), load.failedStores, "no store fails in a healthy cluster");
             try (StateStore client = StateStores.open("hazelcast:?mode=client&map=state&cluster=" + cluster
-                    + "&members=127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1])) {
+                    + "&members=127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1], Map.of("secret", secret))) {
                 long total = 0;
                 for (Map.Entry<String, Long> counter : load.succeeded.entrySet()) {
                     assertEquals(counter.getValue(), client.fetch(counter.getKey()).orElseThrow(),

@@ -26,13 +26,15 @@ class HazelcastClusterTckTest extends StateStoreTck {
     @BeforeAll
     static void startCluster() throws Exception {
         String cluster = "tck-cluster-" + UUID.randomUUID();
+        String secret = MemberProcess.newSecret();
         int[] ports = MemberProcess.freePorts(3);
         try {
             // This member is master before the others start, so they all join it (see MemberProcess).
             member = Hazelcast.newHazelcastInstance(HazelcastSettings.read(StoreOptions.parse(
-                    MemberProcess.memberUri(cluster, ports[0], ports, ""), Map.of())).memberConfig());
+                    MemberProcess.memberUri(cluster, ports[0], ports, ""), Map.of("secret", secret))).memberConfig());
             for (int i = 1; i < ports.length; i++) {
-                others.add(MemberProcess.start(ports[i], MemberProcess.memberUri(cluster, ports[i], ports, "")));
+                others.add(MemberProcess.start(ports[i], MemberProcess.memberUri(cluster, ports[i], ports, ""),
+                        secret));
             }
             for (MemberProcess other : others) {
                 other.awaitPrefix("READY", Duration.ofSeconds(60));

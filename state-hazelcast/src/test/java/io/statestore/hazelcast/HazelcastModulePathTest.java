@@ -24,7 +24,8 @@ import org.msgpack.core.MessagePack;
 /**
  * The backend as a modular application uses it: a small application module that requires only the API is
  * compiled, and two JVMs launched with {@code java -p ... -m} open {@code hazelcast:} URIs naming each
- * other, form one cluster, and each sees the other's increments.
+ * other, with the cluster's secret in their environment, form one cluster, and each sees the other's
+ * increments.
  */
 class HazelcastModulePathTest {
 
@@ -47,6 +48,7 @@ class HazelcastModulePathTest {
             Path app = compileApp(work, modulePath);
             int[] ports = MemberProcess.freePorts(2);
             String members = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1];
+            String secret = MemberProcess.newSecret();
             Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
             for (int i = 0; i < 2; i++) {
                 List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx256m", "-XX:+UseSerialGC"));
@@ -58,6 +60,7 @@ class HazelcastModulePathTest {
                 ProcessBuilder builder = new ProcessBuilder(command)
                         .redirectOutput(work.resolve("jvm" + i + ".out").toFile())
                         .redirectError(work.resolve("jvm" + i + ".err").toFile());
+                builder.environment().put(ClusterSecret.ENVIRONMENT_VARIABLE, secret);
                 processes.add(builder.start());
                 if (i == 0) {
                     // The first JVM is master before the second starts, so the second joins it.

@@ -31,14 +31,15 @@ class HazelcastRetryTest {
         String cluster = "retry-" + UUID.randomUUID();
         int[] ports = MemberProcess.freePorts(2);
         String members = "&members=127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1];
-        first = Hazelcast.newHazelcastInstance(config(cluster, ports[0], members));
-        second = Hazelcast.newHazelcastInstance(config(cluster, ports[1], members));
+        String secret = MemberProcess.newSecret();
+        first = Hazelcast.newHazelcastInstance(config(cluster, secret, ports[0], members));
+        second = Hazelcast.newHazelcastInstance(config(cluster, secret, ports[1], members));
     }
 
-    private static com.hazelcast.config.Config config(String cluster, int port, String members) {
+    private static com.hazelcast.config.Config config(String cluster, String secret, int port, String members) {
         return HazelcastSettings.read(StoreOptions.parse("hazelcast:?cluster=" + cluster + "&port=" + port
                 + members + "&interface=127.0.0.1&joinTimeout=1&waitBeforeJoin=0&map=state&backups=1",
-                Map.of())).memberConfig();
+                Map.of("secret", secret))).memberConfig();
     }
 
     @AfterEach

@@ -60,11 +60,12 @@ class HazelcastStateStoreModesTest {
     @Test
     void aClientSeesTheMembersDataAndClosingItLeavesTheMemberRunning() {
         String cluster = "modes-" + UUID.randomUUID();
+        Map<String, String> secret = Map.of("secret", MemberProcess.newSecret());
         int port = MemberProcess.freePorts(1)[0];
-        try (StateStore member = StateStores.open(memberUri(cluster, port, "&map=shared"))) {
+        try (StateStore member = StateStores.open(memberUri(cluster, port, "&map=shared"), secret)) {
             member.store("from-member", List.of(1L, "two"));
             StateStore client = StateStores.open("hazelcast:?mode=client&cluster=" + cluster + "&map=shared"
-                    + "&members=127.0.0.1:" + port + "&connectTimeout=10");
+                    + "&members=127.0.0.1:" + port + "&connectTimeout=10", secret);
             HazelcastInstance clientInstance = client.unwrap(HazelcastInstance.class);
             try {
                 assertEquals(List.of(1L, "two"), client.fetch("from-member").orElseThrow());
@@ -130,8 +131,10 @@ class HazelcastStateStoreModesTest {
     void aClientThatFindsNoClusterFailsNamingTheMembers() {
         int port = MemberProcess.freePorts(1)[0];
         StateStoreException e = assertThrows(StateStoreException.class, () -> StateStores.open(
-                "hazelcast:?mode=client&connectTimeout=1&members=127.0.0.1:" + port));
-        assertTrue(e.getMessage().contains("connecting to [127.0.0.1:" + port + "]"), e.getMessage());
+                "hazelcast:?mode=client&connectTimeout=1&members=127.0.0.1:" + port,
+                Map.of("secret", MemberProcess.newSecret())));
+        assertTrue(e.getMessage().contains("connecting to [127.0.0.1:" + port + "] with the secret from the secret"
+                + " option; the members must be running, with the same secret and cluster=statestore"), e.getMessage());
     }
 
     @Test
@@ -175,12 +178,15 @@ class HazelcastStateStoreModesTest {
     }
 
     @Test
-    void defaultsAreASingleMemberOnPort5701WithOneSynchronousBackup() {
-        HazelcastSettings settings = HazelcastSettings.read(StoreOptions.parse("hazelcast:", Map.of()));
+    void defaultsAreAPrivateSingleMemberOnLoopbackPort5701WithOneSynchronousBackup() {
+        HazelcastSettings settings = HazelcastSettings.read(StoreOptions.parse("hazelcast:", Map.of()), name -> null);
         Config config = settings.memberConfig();
         assertEquals(HazelcastSettings.Mode.MEMBER, settings.mode);
         assertEquals(5701, config.getNetworkConfig().getPort());
-        assertEquals("statestore", config.getClusterName());
+        assertTrue(settings.secret.isRandom(), "no secret given, nobody to reach: a random one");
+        assertTrue(config.getClusterName().matches("statestore-[0-9a-f]{32}"), config.getClusterName());
+        assertEquals(List.of("127.0.0.1"), List.copyOf(config.getNetworkConfig().getInterfaces().getInterfaces()));
+        assertEquals("false", config.getProperty("hazelcast.socket.bind.any"));
         assertEquals(1, config.getMapConfig("statestore").getBackupCount());
         assertEquals(0, config.getMapConfig("statestore").getAsyncBackupCount());
         assertFalse(config.getNetworkConfig().getJoin().getTcpIpConfig().isEnabled(), "no members: no joining");

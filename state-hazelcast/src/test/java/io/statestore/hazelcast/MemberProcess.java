@@ -20,7 +20,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** A {@link ClusterMemberMain} in a child JVM on the test class path; {@link #close()} kills it. */
+/**
+ * A {@link ClusterMemberMain} in a child JVM on the test class path, given the cluster's secret in its
+ * environment; {@link #close()} kills it.
+ */
 final class MemberProcess implements AutoCloseable {
 
     private static final String EOF = "\u0000EOF";
@@ -50,6 +53,11 @@ final class MemberProcess implements AutoCloseable {
         }, "member-" + port + "-stdout");
         reader.setDaemon(true);
         reader.start();
+    }
+
+    /** A fresh cluster secret, so that every test's cluster is closed to every other's. */
+    static String newSecret() {
+        return "test-secret-" + java.util.UUID.randomUUID();
     }
 
     /** Returns free loopback ports, all distinct. */
@@ -86,7 +94,8 @@ final class MemberProcess implements AutoCloseable {
                 + "&interface=127.0.0.1&joinTimeout=1&waitBeforeJoin=1" + extraOptions;
     }
 
-    static MemberProcess start(int port, String uri) {
+    /** Starts a member JVM whose environment holds a cluster secret ({@code null}: none). */
+    static MemberProcess start(int port, String uri, String secret) {
         Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
         try {
             Path stderr = Files.createTempFile("hazelcast-member-" + port + "-", ".log");
@@ -94,6 +103,10 @@ final class MemberProcess implements AutoCloseable {
                     "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                     ClusterMemberMain.class.getName(), uri);
             builder.redirectError(stderr.toFile());
+            builder.environment().remove(ClusterSecret.ENVIRONMENT_VARIABLE);
+            if (secret != null) {
+                builder.environment().put(ClusterSecret.ENVIRONMENT_VARIABLE, secret);
+            }
             return new MemberProcess(port, builder.start(), stderr);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -172,17 +185,18 @@ final class MemberProcess implements AutoCloseable {
     }
 
     /** Starts members on the given ports, joining each other, and waits until each sees all of them. */
-    static List<MemberProcess> startCluster(String cluster, int[] ports, String extraOptions, Duration timeout)
+    static List<MemberProcess> startCluster(String cluster, String secret, int[] ports, String extraOptions,
+            Duration timeout)
             throws InterruptedException {
         List<MemberProcess> members = new ArrayList<>();
         boolean started = false;
         try {
             // The first member becomes master before the others start: members launched at the same moment
             // on a busy machine can each elect themselves and stay apart until split-brain healing.
-            members.add(start(ports[0], memberUri(cluster, ports[0], ports, extraOptions)));
+            members.add(start(ports[0], memberUri(cluster, ports[0], ports, extraOptions), secret));
             members.get(0).awaitPrefix("READY", timeout);
             for (int i = 1; i < ports.length; i++) {
-                members.add(start(ports[i], memberUri(cluster, ports[i], ports, extraOptions)));
+                members.add(start(ports[i], memberUri(cluster, ports[i], ports, extraOptions), secret));
             }
             for (MemberProcess member : members.subList(1, members.size())) {
                 member.awaitPrefix("READY", timeout);
