@@ -160,8 +160,10 @@ public final class BridgeOptions {
 
         /**
          * Serves a Unix domain socket at a path. The file is created with mode 0600 before anyone can
-         * connect, and removed when the bridge closes. A stale socket file left by a dead server is replaced;
-         * a live one is an error.
+         * connect, and removed when the bridge closes. One server at a time per path: the bridge holds the
+         * lock file {@code PATH.lock} (created 0600, left in place) from before it creates the socket until
+         * after it has removed it, so a second one fails to start without touching the first one's socket. A
+         * stale socket file left by a server that died is replaced.
          *
          * @param path the socket file, or {@code null} for none
          * @return this builder

@@ -7,18 +7,11 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.net.ConnectException;
-import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -47,7 +40,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  * }</pre>
  *
- * <p>A Unix socket file is made with mode 0600 before anyone can connect to it, and removed on close.
+ * <p>A Unix socket file is made with mode 0600 before anyone can connect to it, and removed on close; at a
+ * given path, one server at a time: the path's lock file ({@code PATH.lock}) is held from before the socket is
+ * made until after it is removed.
  * One thread serves each connection, so {@link BridgeOptions#maxConnections()} bounds the threads; a
  * connection that has not completed its hello within {@link BridgeOptions#handshakeTimeout()} is closed.
  * A misbehaving client gets an error reply or a closed connection; the server and its other clients carry
@@ -81,8 +76,7 @@ public final class StateBridge implements AutoCloseable {
     /** Closes connections that miss the handshake deadline, and lingering ones after a final reply. */
     private final ScheduledThreadPoolExecutor watchdog;
     private volatile boolean closed;
-    private Path privateDirectory;
-    private Path socketFile;
+    private UnixSocketFile unixSocket;
 
     private static final class Listener {
         final ServerSocketChannel channel;
@@ -115,7 +109,8 @@ public final class StateBridge implements AutoCloseable {
      * @param options where to listen and what to allow
      * @return the running bridge
      * @throws IOException              if a socket cannot be bound (the message names the address)
-     * @throws IllegalArgumentException if a Unix socket path is taken by something that is not a stale socket
+     * @throws IllegalArgumentException if a Unix socket path is served by another server (in this process or
+     *                                  another), or taken by something that is not a stale socket
      */
     public static StateBridge start(StateStore store, BridgeOptions options) throws IOException {
         java.util.Objects.requireNonNull(store, "store");
@@ -142,88 +137,9 @@ public final class StateBridge implements AutoCloseable {
     }
 
     private void bindUnix() throws IOException {
-        Path target;
-        if (options.unixSocket() == null) {
-            privateDirectory = Files.createTempDirectory("statestore-");
-            setPermissions(privateDirectory, "rwx------");
-            target = privateDirectory.resolve("bridge.sock");
-        } else {
-            target = options.unixSocket().toAbsolutePath();
-            removeStaleSocket(target);
-        }
-        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            if (privateDirectory != null) {
-                // The directory is 0700, so nobody else can reach the socket while its mode is set.
-                channel.bind(UnixDomainSocketAddress.of(target));
-                setPermissions(target, "rw-------");
-            } else {
-                bindThroughPrivateDirectory(channel, target);
-            }
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
-        socketFile = target;
-        listeners.add(new Listener(channel, BridgeAddress.unix(target)));
-    }
-
-    /**
-     * Binds in a fresh 0700 directory beside the target, sets mode 0600, then renames the socket into place:
-     * the socket accepts connections from its bind on, and this way nobody can connect before its mode is
-     * set. Where that path would be too long for a socket address, binds in place and sets the mode at once.
-     */
-    private static void bindThroughPrivateDirectory(ServerSocketChannel channel, Path target) throws IOException {
-        Path parent = target.getParent();
-        if (parent == null || !Files.isDirectory(parent)) {
-            throw new IOException("cannot create the socket " + target + ": its directory does not exist");
-        }
-        Path staging = Files.createTempDirectory(parent, ".statestore-");
-        try {
-            setPermissions(staging, "rwx------");
-            Path staged = staging.resolve("s");
-            if (staged.toString().getBytes(StandardCharsets.UTF_8).length < 100) {
-                channel.bind(UnixDomainSocketAddress.of(staged));
-                setPermissions(staged, "rw-------");
-                Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
-            } else {
-                channel.bind(UnixDomainSocketAddress.of(target));
-                setPermissions(target, "rw-------");
-            }
-        } catch (IOException e) {
-            throw new IOException("cannot create the socket " + target + ": " + e.getMessage(), e);
-        } finally {
-            Files.deleteIfExists(staging.resolve("s"));
-            Files.deleteIfExists(staging);
-        }
-    }
-
-    private static void removeStaleSocket(Path target) throws IOException {
-        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)
-                || Files.isSymbolicLink(target)) {
-            throw new IllegalArgumentException("cannot serve on " + target
-                    + ": the path exists and is not a socket; choose another path or remove it");
-        }
-        try {
-            SocketChannel.open(UnixDomainSocketAddress.of(target)).close();
-        } catch (ConnectException e) {
-            // Nobody listens: a socket file left by a server that died. Replace it.
-            Files.deleteIfExists(target);
-            return;
-        }
-        throw new IllegalArgumentException("cannot serve on " + target
-                + ": another server is listening there; stop it or choose another path");
-    }
-
-    private static void setPermissions(Path path, String permissions) throws IOException {
-        try {
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
-        } catch (UnsupportedOperationException e) {
-            // Not a POSIX file system (Windows): access control of the directory applies instead.
-        }
+        unixSocket = options.unixSocket() == null ? UnixSocketFile.createPrivate(0)
+                : UnixSocketFile.create(options.unixSocket(), 0);
+        listeners.add(new Listener(unixSocket.channel(), BridgeAddress.unix(unixSocket.path())));
     }
 
     private void bindTcp(BridgeAddress address) throws IOException {
@@ -473,7 +389,7 @@ public final class StateBridge implements AutoCloseable {
 
     /**
      * Stops serving: stops accepting, closes every connection, waits briefly for requests in progress, and
-     * removes the Unix socket file. Does <b>not</b> close the store. Idempotent.
+     * removes the Unix socket file (then releases the path's lock). Does <b>not</b> close the store. Idempotent.
      */
     @Override
     public void close() {
@@ -502,15 +418,12 @@ public final class StateBridge implements AutoCloseable {
         }
         // Pending tasks close sockets (refused or lingering ones): run them now rather than drop them.
         watchdog.shutdownNow().forEach(Runnable::run);
-        try {
-            if (socketFile != null) {
-                Files.deleteIfExists(socketFile);
+        if (unixSocket != null) {
+            try {
+                unixSocket.close();
+            } catch (IOException e) {
+                LOGGER.log(Level.WARNING, "statestore bridge: could not remove " + unixSocket.path() + ": " + e);
             }
-            if (privateDirectory != null) {
-                Files.deleteIfExists(privateDirectory);
-            }
-        } catch (IOException e) {
-            LOGGER.log(Level.WARNING, "statestore bridge: could not remove " + socketFile + ": " + e);
         }
     }
 

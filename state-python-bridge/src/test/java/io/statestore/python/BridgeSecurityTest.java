@@ -314,8 +314,11 @@ class BridgeSecurityTest {
         assertFalse(Files.exists(privateSocket, LinkOption.NOFOLLOW_LINKS));
         assertFalse(Files.exists(privateSocket.getParent()), "the private directory is removed too");
         assertEquals("value", store.fetch("kept").orElseThrow(), "closing a bridge does not close the store");
+        Path lock = directory.resolve("bridge.sock.lock");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(lock, LinkOption.NOFOLLOW_LINKS)));
         try (java.util.stream.Stream<Path> left = Files.list(directory)) {
-            assertEquals(List.of(socket), left.toList(), "no staging directory is left beside the socket");
+            assertEquals(java.util.Set.of(socket, lock), java.util.Set.copyOf(left.toList()),
+                    "beside the socket only its lock file, no staging directory");
         }
     }
 
@@ -325,11 +328,13 @@ class BridgeSecurityTest {
         Path live = directory.resolve("bridge.sock");
         IllegalArgumentException busy = assertThrows(IllegalArgumentException.class, () ->
                 StateBridge.start(store, BridgeOptions.builder().unixSocket(live).build()));
-        assertTrue(busy.getMessage().contains("another server is listening"), busy.getMessage());
+        assertTrue(busy.getMessage().contains("another bridge in this process is serving there"), busy.getMessage());
+        assertTrue(Files.exists(live, LinkOption.NOFOLLOW_LINKS), "the first bridge's socket is left alone");
         Path regular = Files.writeString(directory.resolve("notes.txt"), "keep me");
         assertThrows(IllegalArgumentException.class, () ->
                 StateBridge.start(store, BridgeOptions.builder().unixSocket(regular).build()));
         assertEquals("keep me", Files.readString(regular));
+        assertFalse(Files.exists(directory.resolve("notes.txt.lock")), "a path that cannot be served gets no lock file");
 
         Path stalePath = directory.resolve("stale.sock");
         try (var stale = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
@@ -339,6 +344,47 @@ class BridgeSecurityTest {
         try (StateBridge replacing = StateBridge.start(store, BridgeOptions.builder().unixSocket(stalePath).build());
              BridgeClient client = BridgeClient.connect(replacing.address(), replacing.token())) {
             assertEquals("value", client.fetch("kept").orElseThrow());
+        }
+    }
+
+    @Test
+    @DisplayName("ten bridges started at once on one socket path: one serves, nine are refused, the socket stays the first one's")
+    void oneBridgePerSocketPath() throws Exception {
+        Path shared = directory.resolve("shared.sock");
+        java.util.concurrent.ExecutorService starters = java.util.concurrent.Executors.newFixedThreadPool(10);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<StateBridge>> started = new java.util.ArrayList<>();
+        List<StateBridge> serving = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 10; i++) {
+                started.add(starters.submit(() -> {
+                    go.await();
+                    return StateBridge.start(store, BridgeOptions.builder().unixSocket(shared).build());
+                }));
+            }
+            go.countDown();
+            int refused = 0;
+            for (java.util.concurrent.Future<StateBridge> start : started) {
+                try {
+                    serving.add(start.get(30, java.util.concurrent.TimeUnit.SECONDS));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertTrue(e.getCause() instanceof IllegalArgumentException
+                            && e.getCause().getMessage().contains("is serving there"), String.valueOf(e.getCause()));
+                    refused++;
+                }
+            }
+            assertEquals(1, serving.size());
+            assertEquals(9, refused);
+            try (BridgeClient client = BridgeClient.connect(BridgeAddress.unix(shared), serving.get(0).token())) {
+                assertEquals("value", client.fetch("kept").orElseThrow());
+            }
+        } finally {
+            starters.shutdownNow();
+            serving.forEach(StateBridge::close);
+        }
+        assertFalse(Files.exists(shared, LinkOption.NOFOLLOW_LINKS), "removed by its server at close");
+        try (StateBridge again = StateBridge.start(store, BridgeOptions.builder().unixSocket(shared).build())) {
+            assertEquals(shared, again.address().unixPath(), "the path can be served again");
         }
     }
 
