@@ -7,10 +7,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,7 +17,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,11 +38,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A Unix socket file is made with mode 0600 before anyone can connect to it, and removed on close; at a
  * given path, one server at a time: the path's lock file ({@code PATH.lock}) is held from before the socket is
- * made until after it is removed.
- * One thread serves each connection, so {@link BridgeOptions#maxConnections()} bounds the threads; a
- * connection that has not completed its hello within {@link BridgeOptions#handshakeTimeout()} is closed.
- * A misbehaving client gets an error reply or a closed connection; the server and its other clients carry
- * on. Thread-safe.
+ * made until after it is removed. Each listener handles the connections that have not said hello yet on one
+ * thread, at most {@link BridgeOptions#maxPendingConnections()} of them (a new one closes the oldest) and each
+ * for at most {@link BridgeOptions#handshakeTimeout()}; a connection whose hello succeeded counts against
+ * {@link BridgeOptions#maxConnections()} and is served by a thread of its own, which bounds the threads. A
+ * misbehaving client
+ * gets an error reply or a closed connection; the server and its other clients carry on. Thread-safe.
  *
  * <p><b>The store is not the bridge's:</b> {@link #close()} stops serving but leaves the store open; the
  * caller that opened the store closes it.
@@ -59,35 +56,31 @@ public final class StateBridge implements AutoCloseable {
     /** The environment variable that holds the token: {@value}. */
     public static final String TOKEN_VARIABLE = "STATESTORE_TOKEN";
 
+    /**
+     * The listen backlog asked for (the kernel may cap it, on Linux at {@code net.core.somaxconn}): deep, so
+     * that a burst of connections waits in the kernel for the listener rather than being refused, which over
+     * TCP would cost a client a retransmission (a second or more).
+     */
+    private static final int LISTEN_BACKLOG = 4096;
+
     private static final Logger LOGGER = System.getLogger(StateBridge.class.getName());
 
     private final StateStore store;
     private final BridgeOptions options;
     private final byte[] token;
     private final RequestHandler handler;
-    private final List<Listener> listeners = new ArrayList<>();
+    private final List<BridgeListener> listeners = new ArrayList<>();
     private final Set<BridgeConnection> connections = ConcurrentHashMap.newKeySet();
     private final Map<BridgeConnection, Thread> threads = new ConcurrentHashMap<>();
-    private final Map<BridgeConnection, ScheduledFuture<?>> handshakeDeadlines = new ConcurrentHashMap<>();
+    /** Authenticated connections open (or being handed to their thread): the count maxConnections bounds. */
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong connectionNumbers = new AtomicLong();
     private final AtomicLong unexpectedFailures = new AtomicLong();
     private final Map<String, AtomicLong> problems = new ConcurrentHashMap<>();
-    /** Closes connections that miss the handshake deadline, and lingering ones after a final reply. */
+    /** Closes lingering connections after a final reply. */
     private final ScheduledThreadPoolExecutor watchdog;
     private volatile boolean closed;
     private UnixSocketFile unixSocket;
-
-    private static final class Listener {
-        final ServerSocketChannel channel;
-        final BridgeAddress address;
-        Thread thread;
-
-        Listener(ServerSocketChannel channel, BridgeAddress address) {
-            this.channel = channel;
-            this.address = address;
-        }
-    }
 
     private StateBridge(StateStore store, BridgeOptions options) {
         this.store = store;
@@ -118,7 +111,10 @@ public final class StateBridge implements AutoCloseable {
         StateBridge bridge = new StateBridge(store, options);
         try {
             if (options.usesPrivateUnixSocket() || options.unixSocket() != null) {
-                bridge.bindUnix();
+                bridge.unixSocket = options.unixSocket() == null ? UnixSocketFile.createPrivate(LISTEN_BACKLOG)
+                        : UnixSocketFile.create(options.unixSocket(), LISTEN_BACKLOG);
+                bridge.listeners.add(new BridgeListener(bridge, bridge.unixSocket.channel(),
+                        BridgeAddress.unix(bridge.unixSocket.path())));
             }
             if (options.tcp() != null) {
                 bridge.bindTcp(options.tcp());
@@ -127,95 +123,60 @@ public final class StateBridge implements AutoCloseable {
             bridge.close();
             throw e;
         }
-        for (Listener listener : bridge.listeners) {
-            listener.thread = new Thread(() -> bridge.accept(listener), "statestore-bridge-accept-" + listener.address);
-            listener.thread.setDaemon(true);
-            listener.thread.start();
-        }
+        bridge.listeners.forEach(BridgeListener::start);
         LOGGER.log(Level.DEBUG, () -> "statestore bridge listening on " + bridge.addresses());
         return bridge;
-    }
-
-    private void bindUnix() throws IOException {
-        unixSocket = options.unixSocket() == null ? UnixSocketFile.createPrivate(0)
-                : UnixSocketFile.create(options.unixSocket(), 0);
-        listeners.add(new Listener(unixSocket.channel(), BridgeAddress.unix(unixSocket.path())));
     }
 
     private void bindTcp(BridgeAddress address) throws IOException {
         ServerSocketChannel channel = ServerSocketChannel.open();
         try {
-            channel.bind(address.toSocketAddress());
+            channel.bind(address.toSocketAddress(), LISTEN_BACKLOG);
+            java.net.InetSocketAddress bound = (java.net.InetSocketAddress) channel.getLocalAddress();
+            listeners.add(new BridgeListener(this, channel,
+                    BridgeAddress.tcp(bound.getAddress().getHostAddress(), bound.getPort())));
         } catch (IOException e) {
             channel.close();
             throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
-        java.net.InetSocketAddress bound = (java.net.InetSocketAddress) channel.getLocalAddress();
-        listeners.add(new Listener(channel, BridgeAddress.tcp(bound.getAddress().getHostAddress(), bound.getPort())));
     }
 
-    private void accept(Listener listener) {
-        while (!closed) {
-            SocketChannel client;
-            try {
-                client = listener.channel.accept();
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                if (closed) {
-                    return;
-                }
-                LOGGER.log(Level.WARNING, "statestore bridge: accepting on " + listener.address + " failed: " + e);
-                pauseAfterAcceptFailure();
-                continue;
+    RequestHandler handler() {
+        return handler;
+    }
+
+    byte[] tokenBytes() {
+        return token;
+    }
+
+    /**
+     * Takes a place among the authenticated connections for a connection whose hello is good.
+     *
+     * @return false when {@link BridgeOptions#maxConnections()} are open: the hello is answered SERVER_BUSY
+     */
+    boolean takePlace(BridgeConnection connection) {
+        while (true) {
+            int now = open.get();
+            if (now >= options.maxConnections() || closed) {
+                return false;
             }
-            admit(client);
-        }
-    }
-
-    private static void pauseAfterAcceptFailure() {
-        // Typically out of file descriptors: back off instead of spinning.
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void admit(SocketChannel client) {
-        if (open.incrementAndGet() > options.maxConnections() || closed) {
-            open.decrementAndGet();
-            refuseBusy(client);
-            return;
-        }
-        try {
-            if (!listenerIsUnix(client)) {
-                client.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            if (open.compareAndSet(now, now + 1)) {
+                connection.holdsPlace.set(true);
+                return true;
             }
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // Only a latency tweak.
         }
-        BridgeConnection connection = new BridgeConnection(this, client, handler, token, options.maxFrameBytes());
+    }
+
+    /** Serves an authenticated connection, blocking now, on a thread of its own. */
+    void serve(BridgeConnection connection) {
         connections.add(connection);
         Thread thread = new Thread(connection, "statestore-bridge-connection-" + connectionNumbers.incrementAndGet());
         thread.setDaemon(true);
         threads.put(connection, thread);
         try {
-            handshakeDeadlines.put(connection, watchdog.schedule(() -> {
-                if (!connection.authenticated()) {
-                    problem("connection closed without hello", "no hello within "
-                            + options.handshakeTimeout().toMillis() + " ms");
-                    connection.close("no hello within " + options.handshakeTimeout().toMillis() + " ms");
-                }
-            }, options.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS));
             thread.start();
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // The bridge is closing and its timer has stopped.
-            connection.close("bridge closed");
-            connectionClosed(connection, "bridge closed");
-            return;
         } catch (OutOfMemoryError e) {
-            // No thread to be had (a process limit): refuse this client, keep serving the others.
+            // No thread to be had (a process limit): drop this client, keep serving the others.
             LOGGER.log(Level.WARNING, "statestore bridge: cannot start a thread for a new connection: " + e);
             connection.close("no thread");
             connectionClosed(connection, "no thread");
@@ -223,35 +184,6 @@ public final class StateBridge implements AutoCloseable {
         }
         if (closed) {
             connection.close("bridge closed");
-        }
-    }
-
-    private static boolean listenerIsUnix(SocketChannel client) throws IOException {
-        return client.getLocalAddress() instanceof UnixDomainSocketAddress;
-    }
-
-    private void refuseBusy(SocketChannel client) {
-        try {
-            FrameOutput out = new FrameOutput();
-            out.error(null, ErrorCode.SERVER_BUSY, "server busy: " + options.maxConnections()
-                    + " connections are open, the limit; retry later, close idle connections, or raise the limit"
-                    + " (--max-connections)");
-            out.flushTo(client);
-            client.shutdownOutput();
-            // Closed a moment later: closing at once, with the client's hello unread, would reset the
-            // connection and could destroy the reply before the client reads it.
-            watchdog.schedule(() -> closeQuietly(client), 500, TimeUnit.MILLISECONDS);
-        } catch (IOException | java.util.concurrent.RejectedExecutionException e) {
-            closeQuietly(client);
-        }
-        problem("connection refused, server busy", "at the limit of " + options.maxConnections() + " connections");
-    }
-
-    private static void closeQuietly(SocketChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // Nothing left to release.
         }
     }
 
@@ -263,16 +195,9 @@ public final class StateBridge implements AutoCloseable {
         }
     }
 
-    void authenticated(BridgeConnection connection) {
-        ScheduledFuture<?> deadline = handshakeDeadlines.remove(connection);
-        if (deadline != null) {
-            deadline.cancel(false);
-        }
-    }
-
     void connectionClosed(BridgeConnection connection, String reason) {
-        authenticated(connection);
-        if (connections.remove(connection)) {
+        connections.remove(connection);
+        if (connection.holdsPlace.compareAndSet(true, false)) {
             open.decrementAndGet();
         }
         threads.remove(connection);
@@ -319,7 +244,7 @@ public final class StateBridge implements AutoCloseable {
      */
     public List<BridgeAddress> addresses() {
         List<BridgeAddress> addresses = new ArrayList<>();
-        listeners.forEach(listener -> addresses.add(listener.address));
+        listeners.forEach(listener -> addresses.add(listener.address()));
         return Collections.unmodifiableList(addresses);
     }
 
@@ -329,7 +254,7 @@ public final class StateBridge implements AutoCloseable {
      * @return the first of {@link #addresses()}
      */
     public BridgeAddress address() {
-        return listeners.get(0).address;
+        return listeners.get(0).address();
     }
 
     /**
@@ -360,12 +285,23 @@ public final class StateBridge implements AutoCloseable {
     }
 
     /**
-     * Returns how many client connections are open now.
+     * Returns how many authenticated connections are open now: the number {@link BridgeOptions#maxConnections()}
+     * bounds. Connections that have not completed their hello are not counted.
      *
-     * @return the number of connections
+     * @return the number of authenticated connections
      */
     public int connectionCount() {
         return open.get();
+    }
+
+    /** How many connections wait for their hello (or linger after a final reply before it), over every listener. */
+    int pendingConnectionCount() {
+        return listeners.stream().mapToInt(BridgeListener::pendingCount).sum();
+    }
+
+    /** How many connections waiting for their hello were closed to admit newer ones, over every listener. */
+    long evictedConnections() {
+        return listeners.stream().mapToLong(BridgeListener::evictions).sum();
     }
 
     /**
@@ -394,13 +330,7 @@ public final class StateBridge implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        for (Listener listener : listeners) {
-            try {
-                listener.channel.close();
-            } catch (IOException e) {
-                LOGGER.log(Level.DEBUG, "closing " + listener.address + ": " + e);
-            }
-        }
+        listeners.forEach(BridgeListener::close);
         for (BridgeConnection connection : connections) {
             connection.close("bridge closed");
         }
@@ -416,7 +346,7 @@ public final class StateBridge implements AutoCloseable {
                 }
             }
         }
-        // Pending tasks close sockets (refused or lingering ones): run them now rather than drop them.
+        // Pending tasks close sockets (lingering ones): run them now rather than drop them.
         watchdog.shutdownNow().forEach(Runnable::run);
         if (unixSocket != null) {
             try {

@@ -272,17 +272,20 @@ class BridgeSecurityTest {
             Thread.sleep(500);
             assertEquals(List.of(1L, 0L, "value"), polite.call(1L, "get", "kept"));
             assertEquals(1, impatient.connectionCount());
+            assertEquals(0, impatient.pendingConnectionCount());
         }
     }
 
     @Test
-    @DisplayName("past the connection limit a client gets SERVER_BUSY and a closed connection; a freed slot is reused")
+    @DisplayName("past the limit of authenticated connections a good hello gets SERVER_BUSY and a close; a freed place is reused")
     void connectionLimit() throws Exception {
         try (StateBridge small = StateBridge.start(store, BridgeOptions.builder().tcpLoopback(0).maxConnections(2).build())) {
             RawConnection first = RawConnection.authenticated(small, small.address());
             try (RawConnection second = RawConnection.authenticated(small, small.address());
-                 RawConnection third = RawConnection.open(small.address())) {
-                assertError(ErrorCode.SERVER_BUSY, null, third.reply());
+                 RawConnection third = RawConnection.open(small.address());
+                 RawConnection stranger = RawConnection.open(small.address())) {
+                assertError(ErrorCode.UNAUTHORIZED, 1L, stranger.call(1L, "hello", List.of(1L), "not-the-token"));
+                assertError(ErrorCode.SERVER_BUSY, 7L, third.call(7L, "hello", List.of(1L), small.token()));
                 assertTrue(third.closedByServer(CLOSE_WAIT));
                 assertEquals(List.of(1L, 0L, "value"), second.call(1L, "get", "kept"));
             } finally {
@@ -294,6 +297,27 @@ class BridgeSecurityTest {
             }
             try (RawConnection again = RawConnection.authenticated(small, small.address())) {
                 assertEquals(List.of(2L, 0L, "value"), again.call(2L, "get", "kept"));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("connections that have not said hello do not count against the connection limit")
+    void pendingConnectionsDoNotCount() throws Exception {
+        try (StateBridge small = StateBridge.start(store, BridgeOptions.builder().tcpLoopback(0).maxConnections(1).build())) {
+            List<RawConnection> silent = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 10; i++) {
+                    silent.add(RawConnection.open(small.address()));
+                }
+                try (RawConnection client = RawConnection.authenticated(small, small.address())) {
+                    assertEquals(List.of(1L, 0L, "value"), client.call(1L, "get", "kept"));
+                    assertEquals(1, small.connectionCount());
+                }
+            } finally {
+                for (RawConnection connection : silent) {
+                    connection.close();
+                }
             }
         }
     }

@@ -47,8 +47,13 @@ final class ServeCommand implements Callable<Integer> {
     int maxFrame = BridgeOptions.DEFAULT_MAX_FRAME_BYTES;
 
     @Option(names = "--max-connections", paramLabel = "N",
-            description = "The most connections open at once; default: ${DEFAULT-VALUE}.")
+            description = "The most authenticated connections open at once; default: ${DEFAULT-VALUE}.")
     int maxConnections = BridgeOptions.DEFAULT_MAX_CONNECTIONS;
+
+    @Option(names = "--max-pending-connections", paramLabel = "N",
+            description = "The most connections per listener that have not said hello yet; one more closes the"
+                    + " oldest. Default: ${DEFAULT-VALUE}.")
+    int maxPendingConnections = BridgeOptions.DEFAULT_MAX_PENDING_CONNECTIONS;
 
     @Option(names = "--handshake-timeout", paramLabel = "SECONDS",
             description = "Seconds a new connection has to say hello; default: ${DEFAULT-VALUE}.")
@@ -61,6 +66,7 @@ final class ServeCommand implements Callable<Integer> {
                 .token(token)
                 .maxFrameBytes(maxFrame)
                 .maxConnections(maxConnections)
+                .maxPendingConnections(maxPendingConnections)
                 .handshakeTimeout(Duration.ofMillis(Math.max(1, Math.round(handshakeTimeout * 1000))));
         if (tcp != null) {
             builder.tcp(BridgeAddress.parseHostPort(tcp));
