@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.msgpack.core.MessagePackException;
 import org.msgpack.core.MessageUnpacker;
@@ -67,6 +68,8 @@ final class BridgeConnection implements Runnable {
     private final int maxFrameBytes;
     private ByteBuffer in = ByteBuffer.allocate(PENDING_BUFFER_BYTES).flip();
     private final FrameOutput out = new FrameOutput();
+    /** Closes the connection unless the frame being read arrives whole in time; null while none is armed. */
+    private ScheduledFuture<?> frameDeadline;
     private volatile boolean authenticated;
     private volatile String closeReason;
     /** Whether this connection holds one of the bridge's places for authenticated connections. */
@@ -187,6 +190,7 @@ final class BridgeConnection implements Runnable {
         } catch (RuntimeException | Error e) {
             bridge.logger().log(Level.WARNING, "bridge connection failed unexpectedly; closing it", e);
         } finally {
+            frameArrived();
             close(closeReason);
             bridge.connectionClosed(this, closeReason);
         }
@@ -205,15 +209,19 @@ final class BridgeConnection implements Runnable {
             long length = in.getInt() & 0xFFFF_FFFFL;
             Length verdict = judge(length);
             if (verdict == Length.CLOSE) {
+                frameArrived();
                 closeAfterReply();
                 return;
             }
             if (verdict == Length.READ) {
                 byte[] frame = readFrame((int) length);
+                frameArrived();
                 if (!handle(frame)) {
                     closeAfterReply();
                     return;
                 }
+            } else {
+                frameArrived();
             }
         }
     }
@@ -242,6 +250,24 @@ final class BridgeConnection implements Runnable {
             return Length.CLOSE;
         }
         return Length.READ;
+    }
+
+    /**
+     * Part of a frame is here and the thread is about to wait for the rest: from now on the rest has the frame
+     * timeout to arrive, or the connection is closed. Armed once per frame.
+     */
+    private void awaitingRest() {
+        if (frameDeadline == null) {
+            frameDeadline = bridge.closeUnlessFrameArrives(this);
+        }
+    }
+
+    /** The frame being read is whole (or abandoned): its deadline no longer applies. */
+    private void frameArrived() {
+        if (frameDeadline != null) {
+            frameDeadline.cancel(false);
+            frameDeadline = null;
+        }
     }
 
     /**
@@ -277,6 +303,9 @@ final class BridgeConnection implements Runnable {
         in.compact();
         try {
             while (in.position() < count) {
+                if (in.position() > 0) {
+                    awaitingRest();
+                }
                 if (channel.read(in) < 0) {
                     if (atStart && in.position() == 0) {
                         return false;
@@ -304,6 +333,7 @@ final class BridgeConnection implements Runnable {
         in.get(frame, 0, have);
         ByteBuffer rest = ByteBuffer.wrap(frame, have, length - have);
         while (rest.hasRemaining()) {
+            awaitingRest();
             if (channel.read(rest) < 0) {
                 throw new EOFException("peer closed the connection in the middle of a frame");
             }

@@ -13,7 +13,8 @@ import java.util.Objects;
  * nor a TCP address is given; a token of 32 random bytes (URL-safe base64, from {@link SecureRandom});
  * frames up to {@value #DEFAULT_MAX_FRAME_BYTES} bytes; {@value #DEFAULT_MAX_CONNECTIONS} authenticated
  * connections; {@value #DEFAULT_MAX_PENDING_CONNECTIONS} connections waiting for their hello on each listener;
- * {@value #DEFAULT_HANDSHAKE_TIMEOUT_SECONDS} seconds for a new connection to complete its hello.
+ * {@value #DEFAULT_HANDSHAKE_TIMEOUT_SECONDS} seconds for a new connection to complete its hello;
+ * {@value #DEFAULT_FRAME_TIMEOUT_SECONDS} seconds for a frame whose first bytes arrived to arrive whole.
  *
  * <p>Connections that have not said hello yet are kept apart from authenticated ones, so that strangers cannot
  * lock clients out: they never count against {@link #maxConnections()}, and each listener holds at most
@@ -37,6 +38,12 @@ public final class BridgeOptions {
      */
     public static final int DEFAULT_HANDSHAKE_TIMEOUT_SECONDS = 2;
 
+    /**
+     * The default time a frame has, once its first bytes arrived, to arrive whole: at the default frame limit
+     * of 16 MiB that asks for about 1.6 MB/s, far below any local link.
+     */
+    public static final int DEFAULT_FRAME_TIMEOUT_SECONDS = 10;
+
     private final Path unixSocket;
     private final BridgeAddress tcp;
     private final String token;
@@ -45,6 +52,7 @@ public final class BridgeOptions {
     private final int maxConnections;
     private final int maxPendingConnections;
     private final Duration handshakeTimeout;
+    private final Duration frameTimeout;
 
     private BridgeOptions(Builder builder) {
         this.unixSocket = builder.unixSocket;
@@ -55,6 +63,7 @@ public final class BridgeOptions {
         this.maxConnections = builder.maxConnections;
         this.maxPendingConnections = builder.maxPendingConnections;
         this.handshakeTimeout = builder.handshakeTimeout;
+        this.frameTimeout = builder.frameTimeout;
     }
 
     /**
@@ -171,6 +180,16 @@ public final class BridgeOptions {
         return handshakeTimeout;
     }
 
+    /**
+     * Returns the time a frame has, from when the server starts waiting for its rest, to arrive whole; an
+     * authenticated connection that holds a half-sent frame longer is closed.
+     *
+     * @return the frame timeout
+     */
+    public Duration frameTimeout() {
+        return frameTimeout;
+    }
+
     /** Builds {@link BridgeOptions}; every setter checks its argument at once. */
     public static final class Builder {
         private Path unixSocket;
@@ -180,6 +199,7 @@ public final class BridgeOptions {
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private int maxPendingConnections = DEFAULT_MAX_PENDING_CONNECTIONS;
         private Duration handshakeTimeout = Duration.ofSeconds(DEFAULT_HANDSHAKE_TIMEOUT_SECONDS);
+        private Duration frameTimeout = Duration.ofSeconds(DEFAULT_FRAME_TIMEOUT_SECONDS);
 
         private Builder() {
         }
@@ -301,6 +321,19 @@ public final class BridgeOptions {
          */
         public Builder handshakeTimeout(Duration timeout) {
             this.handshakeTimeout = positive(timeout, "handshake timeout", DEFAULT_HANDSHAKE_TIMEOUT_SECONDS);
+            return this;
+        }
+
+        /**
+         * Sets the time a frame has to arrive whole once the server waits for its rest; a connection that
+         * holds a half-sent frame longer is closed without a reply.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder frameTimeout(Duration timeout) {
+            this.frameTimeout = positive(timeout, "frame timeout", DEFAULT_FRAME_TIMEOUT_SECONDS);
             return this;
         }
 

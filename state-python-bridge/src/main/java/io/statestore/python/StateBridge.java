@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread, at most {@link BridgeOptions#maxPendingConnections()} of them (a new one closes the oldest) and each
  * for at most {@link BridgeOptions#handshakeTimeout()}; a connection whose hello succeeded counts against
  * {@link BridgeOptions#maxConnections()} and is served by a thread of its own, which bounds the threads. A
- * misbehaving client
+ * frame that starts arriving must arrive whole within {@link BridgeOptions#frameTimeout()}. A misbehaving client
  * gets an error reply or a closed connection; the server and its other clients carry on. Thread-safe.
  *
  * <p><b>The store is not the bridge's:</b> {@link #close()} stops serving but leaves the store open; the
@@ -77,7 +78,7 @@ public final class StateBridge implements AutoCloseable {
     private final AtomicLong connectionNumbers = new AtomicLong();
     private final AtomicLong unexpectedFailures = new AtomicLong();
     private final Map<String, AtomicLong> problems = new ConcurrentHashMap<>();
-    /** Closes lingering connections after a final reply. */
+    /** Closes connections whose frame does not arrive in time, and lingering ones after a final reply. */
     private final ScheduledThreadPoolExecutor watchdog;
     private volatile boolean closed;
     private UnixSocketFile unixSocket;
@@ -192,6 +193,21 @@ public final class StateBridge implements AutoCloseable {
             watchdog.schedule(() -> connection.close("closed after a final reply"), millis, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             connection.close("bridge closed");
+        }
+    }
+
+    /** Closes the connection unless the frame it is reading arrives whole within the frame timeout. */
+    ScheduledFuture<?> closeUnlessFrameArrives(BridgeConnection connection) {
+        long millis = options.frameTimeout().toMillis();
+        try {
+            return watchdog.schedule(() -> {
+                problem("connection closed, frame not completed in time", "a frame did not arrive whole within "
+                        + millis + " ms (--frame-timeout)");
+                connection.close("frame not complete within " + millis + " ms");
+            }, options.frameTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            connection.close("bridge closed");
+            return null;
         }
     }
 

@@ -46,6 +46,7 @@ class BridgeAddressTest {
         assertThrows(IllegalArgumentException.class, () -> BridgeOptions.builder().maxConnections(0));
         assertThrows(IllegalArgumentException.class, () -> BridgeOptions.builder().handshakeTimeout(Duration.ZERO));
         assertThrows(IllegalArgumentException.class, () -> BridgeOptions.builder().maxPendingConnections(0));
+        assertThrows(IllegalArgumentException.class, () -> BridgeOptions.builder().frameTimeout(Duration.ofSeconds(-1)));
         assertThrows(IllegalArgumentException.class, () -> BridgeOptions.builder().token(""));
         assertThrows(IllegalArgumentException.class,
                 () -> BridgeOptions.builder().tcp(BridgeAddress.unix(Path.of("/tmp/s"))));
@@ -58,5 +59,6 @@ class BridgeAddressTest {
         assertEquals(128, defaults.maxConnections());
         assertEquals(64, defaults.maxPendingConnections());
         assertEquals(Duration.ofSeconds(2), defaults.handshakeTimeout());
+        assertEquals(Duration.ofSeconds(10), defaults.frameTimeout());
     }
 }

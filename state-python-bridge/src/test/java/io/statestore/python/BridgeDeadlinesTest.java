@@ -8,6 +8,7 @@ import io.statestore.StateStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,12 +17,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a connection may hold and for how long: a place in a listener's queue of connections before hello
- * until the handshake timeout or until newer connections push it out, and nothing of another listener's
- * queue. Short limits keep the test fast.
+ * What a connection may hold and for how long: a half-sent frame until the frame timeout, a place in a
+ * listener's queue of connections before hello until the handshake timeout or until newer connections push it
+ * out, and nothing of another listener's queue. Short limits keep the test fast.
  */
 class BridgeDeadlinesTest {
 
+    private static final Duration FRAME_TIMEOUT = Duration.ofMillis(400);
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofMillis(400);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
@@ -38,6 +40,7 @@ class BridgeDeadlinesTest {
         bridge = StateBridge.start(store, BridgeOptions.builder()
                 .unixSocket(directory.resolve("bridge.sock"))
                 .tcpLoopback(0)
+                .frameTimeout(FRAME_TIMEOUT)
                 .handshakeTimeout(HANDSHAKE_TIMEOUT)
                 .maxPendingConnections(2)
                 .build());
@@ -47,6 +50,47 @@ class BridgeDeadlinesTest {
     void stop() {
         bridge.close();
         store.close();
+    }
+
+    private static byte[] frame(Object... request) {
+        return RawConnection.frame(RawConnection.encode(request));
+    }
+
+    @Test
+    @DisplayName("an authenticated peer that sends the first bytes of a frame and stops is disconnected after the frame timeout; the frame is not run")
+    void halfFrameIsDroppedAfterTheFrameTimeout() throws Exception {
+        for (TestBridges.Transport transport : TestBridges.Transport.values()) {
+            // Part of the length, part of a small frame, and 70,000 of a 100,000-byte frame (larger than the
+            // server's read buffer, so read another way).
+            byte[] large = java.nio.ByteBuffer.allocate(4 + 70_000).putInt(100_000).array();
+            byte[] small = frame(1L, "set", "kept", "overwritten");
+            for (byte[] part : List.of(Arrays.copyOf(small, 2), Arrays.copyOf(small, 9), large)) {
+                try (RawConnection connection = RawConnection.authenticated(bridge, TestBridges.address(bridge, transport))) {
+                    long started = System.nanoTime();
+                    connection.sendRaw(part);
+                    assertTrue(connection.closedByServer(CLOSE_WAIT), transport + ": closed");
+                    Duration took = Duration.ofNanos(System.nanoTime() - started);
+                    assertTrue(took.compareTo(FRAME_TIMEOUT.minusMillis(50)) >= 0, transport + ": not before the timeout, took " + took);
+                    assertTrue(took.compareTo(FRAME_TIMEOUT.plusSeconds(2)) < 0, transport + ": soon after the timeout, took " + took);
+                }
+            }
+        }
+        assertEquals("value", store.fetch("kept").orElseThrow());
+        awaitAuthenticated(0);
+    }
+
+    @Test
+    @DisplayName("a frame that arrives in pieces within the frame timeout is served, and an idle connection between frames is left open")
+    void slowFrameWithinTheTimeoutAndIdleConnection() throws Exception {
+        try (RawConnection connection = RawConnection.authenticated(bridge, bridge.address())) {
+            byte[] whole = frame(1L, "get", "kept");
+            connection.sendRaw(Arrays.copyOf(whole, 5));
+            Thread.sleep(FRAME_TIMEOUT.toMillis() / 2);
+            connection.sendRaw(Arrays.copyOfRange(whole, 5, whole.length));
+            assertEquals(List.of(1L, 0L, "value"), connection.reply());
+            Thread.sleep(FRAME_TIMEOUT.toMillis() * 2);
+            assertEquals(List.of(2L, 0L, "value"), connection.call(2L, "get", "kept"), "idle is not a half-sent frame");
+        }
     }
 
     @Test
@@ -110,5 +154,13 @@ class BridgeDeadlinesTest {
             Thread.sleep(5);
         }
         assertEquals(count, bridge.pendingConnectionCount());
+    }
+
+    private void awaitAuthenticated(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+        while (bridge.connectionCount() != count && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(count, bridge.connectionCount());
     }
 }

@@ -59,6 +59,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "Seconds a new connection has to say hello; default: ${DEFAULT-VALUE}.")
     double handshakeTimeout = BridgeOptions.DEFAULT_HANDSHAKE_TIMEOUT_SECONDS;
 
+    @Option(names = "--frame-timeout", paramLabel = "SECONDS",
+            description = "Seconds a frame whose first bytes arrived has to arrive whole; default: ${DEFAULT-VALUE}.")
+    double frameTimeout = BridgeOptions.DEFAULT_FRAME_TIMEOUT_SECONDS;
+
     @Override
     public Integer call() throws Exception {
         BridgeOptions.Builder builder = BridgeOptions.builder()
@@ -67,7 +71,8 @@ final class ServeCommand implements Callable<Integer> {
                 .maxFrameBytes(maxFrame)
                 .maxConnections(maxConnections)
                 .maxPendingConnections(maxPendingConnections)
-                .handshakeTimeout(Duration.ofMillis(Math.max(1, Math.round(handshakeTimeout * 1000))));
+                .handshakeTimeout(Duration.ofMillis(Math.max(1, Math.round(handshakeTimeout * 1000))))
+                .frameTimeout(Duration.ofMillis(Math.max(1, Math.round(frameTimeout * 1000))));
         if (tcp != null) {
             builder.tcp(BridgeAddress.parseHostPort(tcp));
         }
