@@ -7,10 +7,10 @@ import io.statestore.python.BridgeOptions;
 import io.statestore.python.StateBridge;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,48 +31,21 @@ final class ServeCommand implements Callable<Integer> {
             description = "The store: memory:, memory:NAME, mapdb:PATH, hazelcast:?members=HOST:PORT,...")
     String store;
 
-    @Option(names = "--unix", paramLabel = "PATH", description = "Serve a Unix domain socket at PATH (mode 0600).")
+    @Option(names = "--unix", paramLabel = "PATH",
+            description = "Serve a Unix domain socket at PATH (mode 0600), locked through PATH.lock: one server per"
+                    + " path.")
     Path unix;
 
     @Option(names = "--tcp", paramLabel = "HOST:PORT",
             description = "Serve TCP on HOST:PORT, for example 127.0.0.1:7700; port 0 picks a free port.")
     String tcp;
 
-    @Option(names = "--token", paramLabel = "TOKEN",
-            description = "The token clients must present; default: a random one, printed.")
-    String token;
-
-    @Option(names = "--max-frame", paramLabel = "BYTES",
-            description = "The largest request frame accepted; default: ${DEFAULT-VALUE}.")
-    int maxFrame = BridgeOptions.DEFAULT_MAX_FRAME_BYTES;
-
-    @Option(names = "--max-connections", paramLabel = "N",
-            description = "The most authenticated connections open at once; default: ${DEFAULT-VALUE}.")
-    int maxConnections = BridgeOptions.DEFAULT_MAX_CONNECTIONS;
-
-    @Option(names = "--max-pending-connections", paramLabel = "N",
-            description = "The most connections per listener that have not said hello yet; one more closes the"
-                    + " oldest. Default: ${DEFAULT-VALUE}.")
-    int maxPendingConnections = BridgeOptions.DEFAULT_MAX_PENDING_CONNECTIONS;
-
-    @Option(names = "--handshake-timeout", paramLabel = "SECONDS",
-            description = "Seconds a new connection has to say hello; default: ${DEFAULT-VALUE}.")
-    double handshakeTimeout = BridgeOptions.DEFAULT_HANDSHAKE_TIMEOUT_SECONDS;
-
-    @Option(names = "--frame-timeout", paramLabel = "SECONDS",
-            description = "Seconds a frame whose first bytes arrived has to arrive whole; default: ${DEFAULT-VALUE}.")
-    double frameTimeout = BridgeOptions.DEFAULT_FRAME_TIMEOUT_SECONDS;
+    @Mixin
+    BridgeSettings settings;
 
     @Override
     public Integer call() throws Exception {
-        BridgeOptions.Builder builder = BridgeOptions.builder()
-                .unixSocket(unix)
-                .token(token)
-                .maxFrameBytes(maxFrame)
-                .maxConnections(maxConnections)
-                .maxPendingConnections(maxPendingConnections)
-                .handshakeTimeout(Duration.ofMillis(Math.max(1, Math.round(handshakeTimeout * 1000))))
-                .frameTimeout(Duration.ofMillis(Math.max(1, Math.round(frameTimeout * 1000))));
+        BridgeOptions.Builder builder = settings.builder().unixSocket(unix);
         if (tcp != null) {
             builder.tcp(BridgeAddress.parseHostPort(tcp));
         }
@@ -88,9 +61,8 @@ final class ServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                bridge.close();
+                stop(bridge, opened);
             } finally {
-                opened.close();
                 stopped.countDown();
             }
         }, "statestore-serve-shutdown"));
@@ -105,5 +77,13 @@ final class ServeCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    private static void stop(StateBridge bridge, StateStore store) {
+        try {
+            bridge.close();
+        } finally {
+            store.close();
+        }
     }
 }
