@@ -8,7 +8,6 @@ import io.statestore.python.StateBridge;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,11 +16,13 @@ import picocli.CommandLine.Spec;
 
 /** {@code statestore serve}: serves a store until SIGTERM or SIGINT. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serves a store to Python workers until stopped (SIGTERM or Ctrl-C), then closes the store"
-                + " and removes the socket file.",
+        description = {"Serves a store to Python workers until stopped (SIGTERM or Ctrl-C), then closes the store,"
+                + " removes the socket file and exits with 0.",
                 "When listening, prints STATESTORE_ADDRESS=<address> per address (unix first),"
                 + " STATESTORE_TOKEN=<token> when the token was generated, then the line 'ready'.",
-                "With neither --unix nor --tcp, serves a Unix socket in a fresh private temporary directory."})
+                "With neither --unix nor --tcp, serves a Unix socket in a fresh private temporary directory.",
+                "Exit status: 0 stopped by SIGTERM or SIGINT; 1 a failure (the store, the address, a server already"
+                + " on the socket path, the token file); 2 a usage error."})
 final class ServeCommand implements Callable<Integer> {
 
     @Spec
@@ -58,24 +59,33 @@ final class ServeCommand implements Callable<Integer> {
             opened.close();
             throw e;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                stop(bridge, opened);
-            } finally {
-                stopped.countDown();
+        // SIGTERM and SIGINT stop the server here; anything else that ends the JVM (SIGHUP, say) still closes
+        // the bridge and the store, through the hook.
+        Thread hook = new Thread(() -> stop(bridge, opened), "statestore-serve-shutdown");
+        String signal;
+        try (StopSignals signals = StopSignals.install()) {
+            Runtime.getRuntime().addShutdownHook(hook);
+            PrintWriter out = spec.commandLine().getOut();
+            for (BridgeAddress address : bridge.addresses()) {
+                out.println(StateBridge.ADDRESS_VARIABLE + "=" + address);
             }
-        }, "statestore-serve-shutdown"));
-        PrintWriter out = spec.commandLine().getOut();
-        for (BridgeAddress address : bridge.addresses()) {
-            out.println(StateBridge.ADDRESS_VARIABLE + "=" + address);
+            if (options.tokenGenerated()) {
+                out.println(StateBridge.TOKEN_VARIABLE + "=" + bridge.token());
+            }
+            out.println("ready");
+            out.flush();
+            signal = signals.await();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is ending anyway and the hook stops the server.
+            }
         }
-        if (options.tokenGenerated()) {
-            out.println(StateBridge.TOKEN_VARIABLE + "=" + bridge.token());
-        }
-        out.println("ready");
-        out.flush();
-        stopped.await();
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("statestore serve: " + signal + " received; stopping");
+        err.flush();
+        stop(bridge, opened);
         return 0;
     }
 

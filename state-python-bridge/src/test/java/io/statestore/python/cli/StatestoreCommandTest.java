@@ -297,6 +297,10 @@ class StatestoreCommandTest {
         assertEquals(1, badStore.status());
         assertTrue(badStore.err().contains("installed schemes"), badStore.err());
         assertEquals(2, run("serve").status(), "--store is required");
+        assertEquals(2, run("serve", "--store", "memory:", "--max-connections", "many").status(), "not a number");
+        Result zero = run("serve", "--store", "memory:", "--handshake-timeout", "0");
+        assertEquals(1, zero.status());
+        assertTrue(zero.err().contains("--handshake-timeout"), zero.err());
     }
 
     private Path privateFile(String name, String content, String mode) throws Exception {
@@ -351,5 +355,24 @@ class StatestoreCommandTest {
             BridgeSettings.environment = environment;
         }
         assertEquals(2L, store.fetch("runs").orElseThrow(), "the workers reached the store with that token");
+    }
+
+    @Test
+    @DisplayName("the client commands exit 0 on success, 1 on a failure (absent key, no bridge, refused token), 2 on a usage error")
+    void clientExitCodes() {
+        assertEquals(0, atBridge("set", "k", "1").status());
+        assertEquals(0, atBridge("get", "k").status());
+        assertEquals(0, atBridge("incr", "k").status());
+        assertEquals(0, atBridge("keys").status());
+        assertEquals(0, atBridge("del", "k").status());
+        assertEquals(0, atBridge("del", "k").status(), "del of an absent key succeeds too");
+        assertEquals(1, atBridge("get", "k").status(), "get of an absent key");
+        Result unreachable = run("get", "--address=unix:" + directory.resolve("nobody.sock"), "--token=t", "k");
+        assertEquals(1, unreachable.status());
+        assertTrue(unreachable.err().contains("cannot connect"), unreachable.err());
+        assertEquals(1, run("get", "--address=" + bridge.address(), "--token=wrong", "k").status());
+        assertEquals(2, atBridge("get").status(), "a missing KEY");
+        assertEquals(2, atBridge("incr", "k", "not-a-number").status(), "an AMOUNT that is not an integer");
+        assertEquals(2, atBridge("keys", "--no-such-option").status(), "an unknown option");
     }
 }
