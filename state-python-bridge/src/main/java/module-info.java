@@ -6,6 +6,8 @@
 module io.statestore.python {
     requires transitive io.statestore.api;
     requires info.picocli;
+    // sun.misc.Signal: serve stops cleanly on SIGTERM and SIGINT and exits 0.
+    requires jdk.unsupported;
 
     exports io.statestore.python;
 

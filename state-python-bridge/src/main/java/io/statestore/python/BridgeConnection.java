@@ -17,13 +17,17 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.msgpack.core.MessagePackException;
 import org.msgpack.core.MessageUnpacker;
 import org.msgpack.value.ValueType;
 
 /**
- * One client connection, served by one thread: reads frames, answers them in order, and flushes the
- * replies when no further complete request is already buffered, so a pipeline costs few system calls.
+ * One client connection. Until its hello succeeds it is driven by its {@link BridgeListener}, without blocking
+ * and without a thread of its own ({@link #readBeforeHello()}); after that one thread serves it ({@link #run()}):
+ * it reads frames, answers them in order, and flushes the replies when no further complete request is already
+ * buffered, so a pipeline costs few system calls.
  */
 final class BridgeConnection implements Runnable {
 
@@ -36,6 +40,23 @@ final class BridgeConnection implements Runnable {
      */
     static final int UNAUTHENTICATED_MAX_FRAME = 64 * 1024;
 
+    /** Where a connection stands after its listener has read what arrived before hello. */
+    enum Stage {
+        /** Still waiting for a hello (malformed frames before it were answered). */
+        WAITING,
+        /** The hello succeeded and took a place among the authenticated connections: serve it on a thread. */
+        AUTHENTICATED,
+        /** A final reply is written: send it, half-close, and close a moment later. */
+        FINISHED,
+        /** The peer closed or failed: close now. */
+        CLOSED
+    }
+
+    /** What to do with a frame, judged by its length alone. */
+    private enum Length { READ, ANSWERED, CLOSE }
+
+    /** Before hello the input buffer starts small: a flood of silent connections must cost little memory. */
+    private static final int PENDING_BUFFER_BYTES = 512;
     private static final int READ_BUFFER_BYTES = 64 * 1024;
     private static final int FLUSH_THRESHOLD_BYTES = 64 * 1024;
     private static final long LINGER_MILLIS = 1000;
@@ -45,10 +66,14 @@ final class BridgeConnection implements Runnable {
     private final RequestHandler handler;
     private final byte[] token;
     private final int maxFrameBytes;
-    private final ByteBuffer in = ByteBuffer.allocate(READ_BUFFER_BYTES).flip();
+    private ByteBuffer in = ByteBuffer.allocate(PENDING_BUFFER_BYTES).flip();
     private final FrameOutput out = new FrameOutput();
+    /** Closes the connection unless the frame being read arrives whole in time; null while none is armed. */
+    private ScheduledFuture<?> frameDeadline;
     private volatile boolean authenticated;
     private volatile String closeReason;
+    /** Whether this connection holds one of the bridge's places for authenticated connections. */
+    final AtomicBoolean holdsPlace = new AtomicBoolean();
 
     BridgeConnection(StateBridge bridge, SocketChannel channel, RequestHandler handler, byte[] token,
             int maxFrameBytes) {
@@ -63,6 +88,14 @@ final class BridgeConnection implements Runnable {
         return authenticated;
     }
 
+    SocketChannel channel() {
+        return channel;
+    }
+
+    String closeReason() {
+        return closeReason;
+    }
+
     /** Closes the connection from another thread; the serving thread then ends. */
     void close(String reason) {
         if (closeReason == null) {
@@ -74,6 +107,76 @@ final class BridgeConnection implements Runnable {
             // Closing is best effort; the thread ends either way.
         }
     }
+
+    // ---- Before hello: driven by the listener's thread, the channel non-blocking.
+
+    /**
+     * Reads what the peer has sent and answers each complete frame, up to a successful hello; never blocks.
+     * The replies wait in the output for {@link #flushBeforeHello()}.
+     *
+     * @return where the connection stands
+     * @throws IOException if reading fails
+     */
+    Stage readBeforeHello() throws IOException {
+        int read;
+        in.compact();
+        try {
+            read = channel.read(in);
+        } finally {
+            in.flip();
+        }
+        if (read < 0) {
+            closeReason = in.hasRemaining() ? "peer closed the connection in the middle of a frame"
+                    : "peer closed the connection";
+            return Stage.CLOSED;
+        }
+        while (in.remaining() >= 4) {
+            long length = in.getInt(in.position()) & 0xFFFF_FFFFL;
+            if (length > 0 && length <= limit() && in.remaining() - 4 < length) {
+                // Room for the whole frame (at most the small pre-hello limit), then wait for its rest.
+                reserveInput(4 + (int) length);
+                return Stage.WAITING;
+            }
+            in.getInt();
+            Length verdict = judge(length);
+            if (verdict == Length.CLOSE) {
+                return Stage.FINISHED;
+            }
+            if (verdict == Length.ANSWERED) {
+                continue;
+            }
+            byte[] frame = new byte[(int) length];
+            in.get(frame);
+            if (!handle(frame)) {
+                return Stage.FINISHED;
+            }
+            if (authenticated) {
+                reserveInput(READ_BUFFER_BYTES);
+                return Stage.AUTHENTICATED;
+            }
+        }
+        return Stage.WAITING;
+    }
+
+    /**
+     * Writes the replies collected before hello as far as the non-blocking channel takes them.
+     *
+     * @return false if some are left: the peer does not read, and the connection should be closed
+     */
+    boolean flushBeforeHello() throws IOException {
+        return out.flushAvailable(channel);
+    }
+
+    /** Makes the input buffer hold at least {@code capacity} bytes, keeping what it holds. */
+    private void reserveInput(int capacity) {
+        if (in.capacity() < capacity) {
+            ByteBuffer larger = ByteBuffer.allocate(capacity);
+            larger.put(in);
+            in = larger.flip();
+        }
+    }
+
+    // ---- After hello: one thread, the channel blocking.
 
     @Override
     public void run() {
@@ -87,6 +190,7 @@ final class BridgeConnection implements Runnable {
         } catch (RuntimeException | Error e) {
             bridge.logger().log(Level.WARNING, "bridge connection failed unexpectedly; closing it", e);
         } finally {
+            frameArrived();
             close(closeReason);
             bridge.connectionClosed(this, closeReason);
         }
@@ -94,35 +198,75 @@ final class BridgeConnection implements Runnable {
 
     private void serve() throws IOException {
         while (true) {
+            if (!completeFrameBuffered() || out.size() >= FLUSH_THRESHOLD_BYTES) {
+                out.flushTo(channel);
+                out.trim();
+            }
             if (!fill(4)) {
                 closeReason = "peer closed the connection";
                 return;
             }
             long length = in.getInt() & 0xFFFF_FFFFL;
-            if (length == 0) {
-                out.error(null, ErrorCode.MALFORMED, "zero-length frame; a frame holds one msgpack value of at"
-                        + " least one byte");
-            } else {
-                long limit = authenticated ? maxFrameBytes : Math.min(maxFrameBytes, UNAUTHENTICATED_MAX_FRAME);
-                if (length > limit) {
-                    out.error(null, ErrorCode.FRAME_TOO_LARGE, "frame of " + length + " bytes is over the limit of "
-                            + limit + (authenticated ? " bytes" : " bytes before a successful hello")
-                            + "; closing the connection");
-                    closeReason = "frame of " + length + " bytes over the limit";
-                    bridge.problem("connection closed, frame too large", length + " bytes, limit " + limit);
-                    closeAfterReply();
-                    return;
-                }
+            Length verdict = judge(length);
+            if (verdict == Length.CLOSE) {
+                frameArrived();
+                closeAfterReply();
+                return;
+            }
+            if (verdict == Length.READ) {
                 byte[] frame = readFrame((int) length);
+                frameArrived();
                 if (!handle(frame)) {
                     closeAfterReply();
                     return;
                 }
+            } else {
+                frameArrived();
             }
-            if (!completeFrameBuffered() || out.size() >= FLUSH_THRESHOLD_BYTES) {
-                out.flushTo(channel);
-                out.trim();
-            }
+        }
+    }
+
+    private long limit() {
+        return authenticated ? maxFrameBytes : Math.min(maxFrameBytes, UNAUTHENTICATED_MAX_FRAME);
+    }
+
+    /**
+     * Answers a frame length that cannot be a request: zero gets MALFORMED and the connection stays; over the
+     * limit gets FRAME_TOO_LARGE and the connection closes, since the rest of the stream cannot be trusted.
+     */
+    private Length judge(long length) throws IOException {
+        if (length == 0) {
+            out.error(null, ErrorCode.MALFORMED, "zero-length frame; a frame holds one msgpack value of at least"
+                    + " one byte");
+            return Length.ANSWERED;
+        }
+        long limit = limit();
+        if (length > limit) {
+            out.error(null, ErrorCode.FRAME_TOO_LARGE, "frame of " + length + " bytes is over the limit of "
+                    + limit + (authenticated ? " bytes" : " bytes before a successful hello")
+                    + "; closing the connection");
+            closeReason = "frame of " + length + " bytes over the limit";
+            bridge.problem("connection closed, frame too large", length + " bytes, limit " + limit);
+            return Length.CLOSE;
+        }
+        return Length.READ;
+    }
+
+    /**
+     * Part of a frame is here and the thread is about to wait for the rest: from now on the rest has the frame
+     * timeout to arrive, or the connection is closed. Armed once per frame.
+     */
+    private void awaitingRest() {
+        if (frameDeadline == null) {
+            frameDeadline = bridge.closeUnlessFrameArrives(this);
+        }
+    }
+
+    /** The frame being read is whole (or abandoned): its deadline no longer applies. */
+    private void frameArrived() {
+        if (frameDeadline != null) {
+            frameDeadline.cancel(false);
+            frameDeadline = null;
         }
     }
 
@@ -159,6 +303,9 @@ final class BridgeConnection implements Runnable {
         in.compact();
         try {
             while (in.position() < count) {
+                if (in.position() > 0) {
+                    awaitingRest();
+                }
                 if (channel.read(in) < 0) {
                     if (atStart && in.position() == 0) {
                         return false;
@@ -186,6 +333,7 @@ final class BridgeConnection implements Runnable {
         in.get(frame, 0, have);
         ByteBuffer rest = ByteBuffer.wrap(frame, have, length - have);
         while (rest.hasRemaining()) {
+            awaitingRest();
             if (channel.read(rest) < 0) {
                 throw new EOFException("peer closed the connection in the middle of a frame");
             }
@@ -310,8 +458,16 @@ final class BridgeConnection implements Runnable {
             bridge.problem("connection refused, no common protocol version", "client offered " + offered);
             return false;
         }
+        if (!authenticated && !bridge.takePlace(this)) {
+            out.error(id, ErrorCode.SERVER_BUSY, "server busy: " + bridge.options().maxConnections()
+                    + " authenticated connections are open, the limit; retry later, close idle connections, or"
+                    + " raise the limit (--max-connections); closing the connection");
+            closeReason = "server busy";
+            bridge.problem("connection refused, server busy", "at the limit of "
+                    + bridge.options().maxConnections() + " authenticated connections");
+            return false;
+        }
         authenticated = true;
-        bridge.authenticated(this);
         Map<String, Object> welcome = new LinkedHashMap<>();
         welcome.put("version", chosen);
         welcome.put("server", "statestore " + StateBridge.version());

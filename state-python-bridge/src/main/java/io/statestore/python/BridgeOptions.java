@@ -11,19 +11,38 @@ import java.util.Objects;
  *
  * <p>Defaults: a Unix domain socket in a fresh private (0700) temporary directory when neither a Unix path
  * nor a TCP address is given; a token of 32 random bytes (URL-safe base64, from {@link SecureRandom});
- * frames up to {@value #DEFAULT_MAX_FRAME_BYTES} bytes; {@value #DEFAULT_MAX_CONNECTIONS} connections;
- * {@value #DEFAULT_HANDSHAKE_TIMEOUT_SECONDS} seconds for a new connection to complete its hello.
+ * frames up to {@value #DEFAULT_MAX_FRAME_BYTES} bytes; {@value #DEFAULT_MAX_CONNECTIONS} authenticated
+ * connections; {@value #DEFAULT_MAX_PENDING_CONNECTIONS} connections waiting for their hello on each listener;
+ * {@value #DEFAULT_HANDSHAKE_TIMEOUT_SECONDS} seconds for a new connection to complete its hello;
+ * {@value #DEFAULT_FRAME_TIMEOUT_SECONDS} seconds for a frame whose first bytes arrived to arrive whole.
+ *
+ * <p>Connections that have not said hello yet are kept apart from authenticated ones, so that strangers cannot
+ * lock clients out: they never count against {@link #maxConnections()}, and each listener holds at most
+ * {@link #maxPendingConnections()} of them; one more closes the oldest.
  */
 public final class BridgeOptions {
 
     /** The default largest frame: 16 MiB. */
     public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
-    /** The default most connections open at once. */
+    /** The default most authenticated connections open at once. */
     public static final int DEFAULT_MAX_CONNECTIONS = 128;
 
-    /** The default time a new connection has to complete its hello. */
-    public static final int DEFAULT_HANDSHAKE_TIMEOUT_SECONDS = 10;
+    /** The default most connections per listener that have not completed their hello. */
+    public static final int DEFAULT_MAX_PENDING_CONNECTIONS = 64;
+
+    /**
+     * The default time a new connection has to complete its hello. A client sends its hello as soon as it is
+     * connected, so this only has to cover a round trip and a pause of either side; keeping it short frees the
+     * places of silent connections quickly.
+     */
+    public static final int DEFAULT_HANDSHAKE_TIMEOUT_SECONDS = 2;
+
+    /**
+     * The default time a frame has, once its first bytes arrived, to arrive whole: at the default frame limit
+     * of 16 MiB that asks for about 1.6 MB/s, far below any local link.
+     */
+    public static final int DEFAULT_FRAME_TIMEOUT_SECONDS = 10;
 
     private final Path unixSocket;
     private final BridgeAddress tcp;
@@ -31,7 +50,9 @@ public final class BridgeOptions {
     private final boolean tokenGenerated;
     private final int maxFrameBytes;
     private final int maxConnections;
+    private final int maxPendingConnections;
     private final Duration handshakeTimeout;
+    private final Duration frameTimeout;
 
     private BridgeOptions(Builder builder) {
         this.unixSocket = builder.unixSocket;
@@ -40,7 +61,9 @@ public final class BridgeOptions {
         this.token = tokenGenerated ? newToken() : builder.token;
         this.maxFrameBytes = builder.maxFrameBytes;
         this.maxConnections = builder.maxConnections;
+        this.maxPendingConnections = builder.maxPendingConnections;
         this.handshakeTimeout = builder.handshakeTimeout;
+        this.frameTimeout = builder.frameTimeout;
     }
 
     /**
@@ -129,12 +152,23 @@ public final class BridgeOptions {
     }
 
     /**
-     * Returns how many connections may be open at once.
+     * Returns how many authenticated connections may be open at once, over every listener together. A
+     * connection counts from its successful hello on; a hello past the limit is answered SERVER_BUSY.
      *
      * @return the connection limit
      */
     public int maxConnections() {
         return maxConnections;
+    }
+
+    /**
+     * Returns how many connections that have not completed their hello each listener (the Unix socket, TCP)
+     * holds. When a listener is full, a new connection closes the oldest one waiting there.
+     *
+     * @return the per-listener limit of connections waiting for their hello
+     */
+    public int maxPendingConnections() {
+        return maxPendingConnections;
     }
 
     /**
@@ -146,6 +180,16 @@ public final class BridgeOptions {
         return handshakeTimeout;
     }
 
+    /**
+     * Returns the time a frame has, from when the server starts waiting for its rest, to arrive whole; an
+     * authenticated connection that holds a half-sent frame longer is closed.
+     *
+     * @return the frame timeout
+     */
+    public Duration frameTimeout() {
+        return frameTimeout;
+    }
+
     /** Builds {@link BridgeOptions}; every setter checks its argument at once. */
     public static final class Builder {
         private Path unixSocket;
@@ -153,15 +197,19 @@ public final class BridgeOptions {
         private String token;
         private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxPendingConnections = DEFAULT_MAX_PENDING_CONNECTIONS;
         private Duration handshakeTimeout = Duration.ofSeconds(DEFAULT_HANDSHAKE_TIMEOUT_SECONDS);
+        private Duration frameTimeout = Duration.ofSeconds(DEFAULT_FRAME_TIMEOUT_SECONDS);
 
         private Builder() {
         }
 
         /**
          * Serves a Unix domain socket at a path. The file is created with mode 0600 before anyone can
-         * connect, and removed when the bridge closes. A stale socket file left by a dead server is replaced;
-         * a live one is an error.
+         * connect, and removed when the bridge closes. One server at a time per path: the bridge holds the
+         * lock file {@code PATH.lock} (created 0600, left in place) from before it creates the socket until
+         * after it has removed it, so a second one fails to start without touching the first one's socket. A
+         * stale socket file left by a server that died is replaced.
          *
          * @param path the socket file, or {@code null} for none
          * @return this builder
@@ -230,7 +278,8 @@ public final class BridgeOptions {
         }
 
         /**
-         * Sets how many connections may be open at once; one more is told SERVER_BUSY and closed.
+         * Sets how many authenticated connections may be open at once; the hello of one more is answered
+         * SERVER_BUSY and its connection closed. Connections waiting for their hello do not count.
          *
          * @param connections at least 1
          * @return this builder
@@ -246,6 +295,24 @@ public final class BridgeOptions {
         }
 
         /**
+         * Sets how many connections that have not completed their hello each listener holds; when one is full,
+         * a new connection closes the oldest waiting there, so a flood of silent connections cannot keep a
+         * client that says hello at once from being served.
+         *
+         * @param connections at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if below 1
+         */
+        public Builder maxPendingConnections(int connections) {
+            if (connections < 1) {
+                throw new IllegalArgumentException("max pending connections " + connections + " must be at least 1;"
+                        + " the default is " + DEFAULT_MAX_PENDING_CONNECTIONS);
+            }
+            this.maxPendingConnections = connections;
+            return this;
+        }
+
+        /**
          * Sets the time a new connection has to complete its hello.
          *
          * @param timeout a positive duration
@@ -253,12 +320,30 @@ public final class BridgeOptions {
          * @throws IllegalArgumentException if not positive
          */
         public Builder handshakeTimeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new IllegalArgumentException("handshake timeout " + timeout + " must be positive");
-            }
-            this.handshakeTimeout = timeout;
+            this.handshakeTimeout = positive(timeout, "handshake timeout", DEFAULT_HANDSHAKE_TIMEOUT_SECONDS);
             return this;
+        }
+
+        /**
+         * Sets the time a frame has to arrive whole once the server waits for its rest; a connection that
+         * holds a half-sent frame longer is closed without a reply.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder frameTimeout(Duration timeout) {
+            this.frameTimeout = positive(timeout, "frame timeout", DEFAULT_FRAME_TIMEOUT_SECONDS);
+            return this;
+        }
+
+        private static Duration positive(Duration timeout, String name, int defaultSeconds) {
+            Objects.requireNonNull(timeout, name);
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException(name + " " + timeout + " must be positive; the default is "
+                        + defaultSeconds + " s");
+            }
+            return timeout;
         }
 
         /**

@@ -15,9 +15,13 @@ import org.msgpack.core.MessagePacker;
  */
 final class FrameOutput extends OutputStream {
 
-    private byte[] bytes = new byte[8 * 1024];
+    private static final int INITIAL_BYTES = 8 * 1024;
+    private static final byte[] NONE = new byte[0];
+
+    /** Allocated at the first reply: a connection that never gets one (a silent stranger) costs nothing here. */
+    private byte[] bytes = NONE;
     private int size;
-    private final MessagePacker packer = MessagePack.newDefaultPacker(this);
+    private MessagePacker packer;
 
     /** Appends {@code [id, 0, result]}; a result outside the value model becomes a STORE_ERROR reply. */
     void success(Object id, Object result) throws IOException {
@@ -70,7 +74,29 @@ final class FrameOutput extends OutputStream {
         size = 0;
     }
 
+    /**
+     * Writes what a non-blocking channel takes now and keeps the rest.
+     *
+     * @return true when everything collected is written
+     */
+    boolean flushAvailable(WritableByteChannel channel) throws IOException {
+        if (size == 0) {
+            return true;
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, size);
+        while (buffer.hasRemaining() && channel.write(buffer) > 0) {
+            // Until everything is written or the channel takes no more.
+        }
+        int left = buffer.remaining();
+        System.arraycopy(bytes, buffer.position(), bytes, 0, left);
+        size = left;
+        return left == 0;
+    }
+
     private int begin() {
+        if (packer == null) {
+            packer = MessagePack.newDefaultPacker(this);
+        }
         int start = size;
         ensure(4);
         size += 4;
@@ -93,7 +119,7 @@ final class FrameOutput extends OutputStream {
 
     private void ensure(int more) {
         if (size + more > bytes.length) {
-            long wanted = Math.max((long) bytes.length * 2, (long) size + more);
+            long wanted = Math.max(Math.max((long) bytes.length * 2, INITIAL_BYTES), (long) size + more);
             bytes = Arrays.copyOf(bytes, (int) Math.min(wanted, Integer.MAX_VALUE - 8));
         }
     }
@@ -114,7 +140,7 @@ final class FrameOutput extends OutputStream {
     /** Drops a large buffer after a large reply, so an idle connection holds little memory. */
     void trim() {
         if (size == 0 && bytes.length > 256 * 1024) {
-            bytes = new byte[8 * 1024];
+            bytes = new byte[INITIAL_BYTES];
         }
     }
 }

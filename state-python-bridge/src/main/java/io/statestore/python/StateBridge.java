@@ -7,18 +7,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
-import java.net.ConnectException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -47,11 +37,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  * }</pre>
  *
- * <p>A Unix socket file is made with mode 0600 before anyone can connect to it, and removed on close.
- * One thread serves each connection, so {@link BridgeOptions#maxConnections()} bounds the threads; a
- * connection that has not completed its hello within {@link BridgeOptions#handshakeTimeout()} is closed.
- * A misbehaving client gets an error reply or a closed connection; the server and its other clients carry
- * on. Thread-safe.
+ * <p>A Unix socket file is made with mode 0600 before anyone can connect to it, and removed on close; at a
+ * given path, one server at a time: the path's lock file ({@code PATH.lock}) is held from before the socket is
+ * made until after it is removed. Each listener handles the connections that have not said hello yet on one
+ * thread, at most {@link BridgeOptions#maxPendingConnections()} of them (a new one closes the oldest) and each
+ * for at most {@link BridgeOptions#handshakeTimeout()}; a connection whose hello succeeded counts against
+ * {@link BridgeOptions#maxConnections()} and is served by a thread of its own, which bounds the threads. A
+ * frame that starts arriving must arrive whole within {@link BridgeOptions#frameTimeout()}. A misbehaving client
+ * gets an error reply or a closed connection; the server and its other clients carry on. Thread-safe.
  *
  * <p><b>The store is not the bridge's:</b> {@link #close()} stops serving but leaves the store open; the
  * caller that opened the store closes it.
@@ -64,36 +57,31 @@ public final class StateBridge implements AutoCloseable {
     /** The environment variable that holds the token: {@value}. */
     public static final String TOKEN_VARIABLE = "STATESTORE_TOKEN";
 
+    /**
+     * The listen backlog asked for (the kernel may cap it, on Linux at {@code net.core.somaxconn}): deep, so
+     * that a burst of connections waits in the kernel for the listener rather than being refused, which over
+     * TCP would cost a client a retransmission (a second or more).
+     */
+    private static final int LISTEN_BACKLOG = 4096;
+
     private static final Logger LOGGER = System.getLogger(StateBridge.class.getName());
 
     private final StateStore store;
     private final BridgeOptions options;
     private final byte[] token;
     private final RequestHandler handler;
-    private final List<Listener> listeners = new ArrayList<>();
+    private final List<BridgeListener> listeners = new ArrayList<>();
     private final Set<BridgeConnection> connections = ConcurrentHashMap.newKeySet();
     private final Map<BridgeConnection, Thread> threads = new ConcurrentHashMap<>();
-    private final Map<BridgeConnection, ScheduledFuture<?>> handshakeDeadlines = new ConcurrentHashMap<>();
+    /** Authenticated connections open (or being handed to their thread): the count maxConnections bounds. */
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong connectionNumbers = new AtomicLong();
     private final AtomicLong unexpectedFailures = new AtomicLong();
     private final Map<String, AtomicLong> problems = new ConcurrentHashMap<>();
-    /** Closes connections that miss the handshake deadline, and lingering ones after a final reply. */
+    /** Closes connections whose frame does not arrive in time, and lingering ones after a final reply. */
     private final ScheduledThreadPoolExecutor watchdog;
     private volatile boolean closed;
-    private Path privateDirectory;
-    private Path socketFile;
-
-    private static final class Listener {
-        final ServerSocketChannel channel;
-        final BridgeAddress address;
-        Thread thread;
-
-        Listener(ServerSocketChannel channel, BridgeAddress address) {
-            this.channel = channel;
-            this.address = address;
-        }
-    }
+    private UnixSocketFile unixSocket;
 
     private StateBridge(StateStore store, BridgeOptions options) {
         this.store = store;
@@ -115,7 +103,8 @@ public final class StateBridge implements AutoCloseable {
      * @param options where to listen and what to allow
      * @return the running bridge
      * @throws IOException              if a socket cannot be bound (the message names the address)
-     * @throws IllegalArgumentException if a Unix socket path is taken by something that is not a stale socket
+     * @throws IllegalArgumentException if a Unix socket path is served by another server (in this process or
+     *                                  another), or taken by something that is not a stale socket
      */
     public static StateBridge start(StateStore store, BridgeOptions options) throws IOException {
         java.util.Objects.requireNonNull(store, "store");
@@ -123,7 +112,10 @@ public final class StateBridge implements AutoCloseable {
         StateBridge bridge = new StateBridge(store, options);
         try {
             if (options.usesPrivateUnixSocket() || options.unixSocket() != null) {
-                bridge.bindUnix();
+                bridge.unixSocket = options.unixSocket() == null ? UnixSocketFile.createPrivate(LISTEN_BACKLOG)
+                        : UnixSocketFile.create(options.unixSocket(), LISTEN_BACKLOG);
+                bridge.listeners.add(new BridgeListener(bridge, bridge.unixSocket.channel(),
+                        BridgeAddress.unix(bridge.unixSocket.path())));
             }
             if (options.tcp() != null) {
                 bridge.bindTcp(options.tcp());
@@ -132,174 +124,60 @@ public final class StateBridge implements AutoCloseable {
             bridge.close();
             throw e;
         }
-        for (Listener listener : bridge.listeners) {
-            listener.thread = new Thread(() -> bridge.accept(listener), "statestore-bridge-accept-" + listener.address);
-            listener.thread.setDaemon(true);
-            listener.thread.start();
-        }
+        bridge.listeners.forEach(BridgeListener::start);
         LOGGER.log(Level.DEBUG, () -> "statestore bridge listening on " + bridge.addresses());
         return bridge;
-    }
-
-    private void bindUnix() throws IOException {
-        Path target;
-        if (options.unixSocket() == null) {
-            privateDirectory = Files.createTempDirectory("statestore-");
-            setPermissions(privateDirectory, "rwx------");
-            target = privateDirectory.resolve("bridge.sock");
-        } else {
-            target = options.unixSocket().toAbsolutePath();
-            removeStaleSocket(target);
-        }
-        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            if (privateDirectory != null) {
-                // The directory is 0700, so nobody else can reach the socket while its mode is set.
-                channel.bind(UnixDomainSocketAddress.of(target));
-                setPermissions(target, "rw-------");
-            } else {
-                bindThroughPrivateDirectory(channel, target);
-            }
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
-        socketFile = target;
-        listeners.add(new Listener(channel, BridgeAddress.unix(target)));
-    }
-
-    /**
-     * Binds in a fresh 0700 directory beside the target, sets mode 0600, then renames the socket into place:
-     * the socket accepts connections from its bind on, and this way nobody can connect before its mode is
-     * set. Where that path would be too long for a socket address, binds in place and sets the mode at once.
-     */
-    private static void bindThroughPrivateDirectory(ServerSocketChannel channel, Path target) throws IOException {
-        Path parent = target.getParent();
-        if (parent == null || !Files.isDirectory(parent)) {
-            throw new IOException("cannot create the socket " + target + ": its directory does not exist");
-        }
-        Path staging = Files.createTempDirectory(parent, ".statestore-");
-        try {
-            setPermissions(staging, "rwx------");
-            Path staged = staging.resolve("s");
-            if (staged.toString().getBytes(StandardCharsets.UTF_8).length < 100) {
-                channel.bind(UnixDomainSocketAddress.of(staged));
-                setPermissions(staged, "rw-------");
-                Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
-            } else {
-                channel.bind(UnixDomainSocketAddress.of(target));
-                setPermissions(target, "rw-------");
-            }
-        } catch (IOException e) {
-            throw new IOException("cannot create the socket " + target + ": " + e.getMessage(), e);
-        } finally {
-            Files.deleteIfExists(staging.resolve("s"));
-            Files.deleteIfExists(staging);
-        }
-    }
-
-    private static void removeStaleSocket(Path target) throws IOException {
-        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)
-                || Files.isSymbolicLink(target)) {
-            throw new IllegalArgumentException("cannot serve on " + target
-                    + ": the path exists and is not a socket; choose another path or remove it");
-        }
-        try {
-            SocketChannel.open(UnixDomainSocketAddress.of(target)).close();
-        } catch (ConnectException e) {
-            // Nobody listens: a socket file left by a server that died. Replace it.
-            Files.deleteIfExists(target);
-            return;
-        }
-        throw new IllegalArgumentException("cannot serve on " + target
-                + ": another server is listening there; stop it or choose another path");
-    }
-
-    private static void setPermissions(Path path, String permissions) throws IOException {
-        try {
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
-        } catch (UnsupportedOperationException e) {
-            // Not a POSIX file system (Windows): access control of the directory applies instead.
-        }
     }
 
     private void bindTcp(BridgeAddress address) throws IOException {
         ServerSocketChannel channel = ServerSocketChannel.open();
         try {
-            channel.bind(address.toSocketAddress());
+            channel.bind(address.toSocketAddress(), LISTEN_BACKLOG);
+            java.net.InetSocketAddress bound = (java.net.InetSocketAddress) channel.getLocalAddress();
+            listeners.add(new BridgeListener(this, channel,
+                    BridgeAddress.tcp(bound.getAddress().getHostAddress(), bound.getPort())));
         } catch (IOException e) {
             channel.close();
             throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
-        java.net.InetSocketAddress bound = (java.net.InetSocketAddress) channel.getLocalAddress();
-        listeners.add(new Listener(channel, BridgeAddress.tcp(bound.getAddress().getHostAddress(), bound.getPort())));
     }
 
-    private void accept(Listener listener) {
-        while (!closed) {
-            SocketChannel client;
-            try {
-                client = listener.channel.accept();
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                if (closed) {
-                    return;
-                }
-                LOGGER.log(Level.WARNING, "statestore bridge: accepting on " + listener.address + " failed: " + e);
-                pauseAfterAcceptFailure();
-                continue;
+    RequestHandler handler() {
+        return handler;
+    }
+
+    byte[] tokenBytes() {
+        return token;
+    }
+
+    /**
+     * Takes a place among the authenticated connections for a connection whose hello is good.
+     *
+     * @return false when {@link BridgeOptions#maxConnections()} are open: the hello is answered SERVER_BUSY
+     */
+    boolean takePlace(BridgeConnection connection) {
+        while (true) {
+            int now = open.get();
+            if (now >= options.maxConnections() || closed) {
+                return false;
             }
-            admit(client);
-        }
-    }
-
-    private static void pauseAfterAcceptFailure() {
-        // Typically out of file descriptors: back off instead of spinning.
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void admit(SocketChannel client) {
-        if (open.incrementAndGet() > options.maxConnections() || closed) {
-            open.decrementAndGet();
-            refuseBusy(client);
-            return;
-        }
-        try {
-            if (!listenerIsUnix(client)) {
-                client.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            if (open.compareAndSet(now, now + 1)) {
+                connection.holdsPlace.set(true);
+                return true;
             }
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // Only a latency tweak.
         }
-        BridgeConnection connection = new BridgeConnection(this, client, handler, token, options.maxFrameBytes());
+    }
+
+    /** Serves an authenticated connection, blocking now, on a thread of its own. */
+    void serve(BridgeConnection connection) {
         connections.add(connection);
         Thread thread = new Thread(connection, "statestore-bridge-connection-" + connectionNumbers.incrementAndGet());
         thread.setDaemon(true);
         threads.put(connection, thread);
         try {
-            handshakeDeadlines.put(connection, watchdog.schedule(() -> {
-                if (!connection.authenticated()) {
-                    problem("connection closed without hello", "no hello within "
-                            + options.handshakeTimeout().toMillis() + " ms");
-                    connection.close("no hello within " + options.handshakeTimeout().toMillis() + " ms");
-                }
-            }, options.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS));
             thread.start();
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // The bridge is closing and its timer has stopped.
-            connection.close("bridge closed");
-            connectionClosed(connection, "bridge closed");
-            return;
         } catch (OutOfMemoryError e) {
-            // No thread to be had (a process limit): refuse this client, keep serving the others.
+            // No thread to be had (a process limit): drop this client, keep serving the others.
             LOGGER.log(Level.WARNING, "statestore bridge: cannot start a thread for a new connection: " + e);
             connection.close("no thread");
             connectionClosed(connection, "no thread");
@@ -307,35 +185,6 @@ public final class StateBridge implements AutoCloseable {
         }
         if (closed) {
             connection.close("bridge closed");
-        }
-    }
-
-    private static boolean listenerIsUnix(SocketChannel client) throws IOException {
-        return client.getLocalAddress() instanceof UnixDomainSocketAddress;
-    }
-
-    private void refuseBusy(SocketChannel client) {
-        try {
-            FrameOutput out = new FrameOutput();
-            out.error(null, ErrorCode.SERVER_BUSY, "server busy: " + options.maxConnections()
-                    + " connections are open, the limit; retry later, close idle connections, or raise the limit"
-                    + " (--max-connections)");
-            out.flushTo(client);
-            client.shutdownOutput();
-            // Closed a moment later: closing at once, with the client's hello unread, would reset the
-            // connection and could destroy the reply before the client reads it.
-            watchdog.schedule(() -> closeQuietly(client), 500, TimeUnit.MILLISECONDS);
-        } catch (IOException | java.util.concurrent.RejectedExecutionException e) {
-            closeQuietly(client);
-        }
-        problem("connection refused, server busy", "at the limit of " + options.maxConnections() + " connections");
-    }
-
-    private static void closeQuietly(SocketChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // Nothing left to release.
         }
     }
 
@@ -347,16 +196,24 @@ public final class StateBridge implements AutoCloseable {
         }
     }
 
-    void authenticated(BridgeConnection connection) {
-        ScheduledFuture<?> deadline = handshakeDeadlines.remove(connection);
-        if (deadline != null) {
-            deadline.cancel(false);
+    /** Closes the connection unless the frame it is reading arrives whole within the frame timeout. */
+    ScheduledFuture<?> closeUnlessFrameArrives(BridgeConnection connection) {
+        long millis = options.frameTimeout().toMillis();
+        try {
+            return watchdog.schedule(() -> {
+                problem("connection closed, frame not completed in time", "a frame did not arrive whole within "
+                        + millis + " ms (--frame-timeout)");
+                connection.close("frame not complete within " + millis + " ms");
+            }, options.frameTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            connection.close("bridge closed");
+            return null;
         }
     }
 
     void connectionClosed(BridgeConnection connection, String reason) {
-        authenticated(connection);
-        if (connections.remove(connection)) {
+        connections.remove(connection);
+        if (connection.holdsPlace.compareAndSet(true, false)) {
             open.decrementAndGet();
         }
         threads.remove(connection);
@@ -403,7 +260,7 @@ public final class StateBridge implements AutoCloseable {
      */
     public List<BridgeAddress> addresses() {
         List<BridgeAddress> addresses = new ArrayList<>();
-        listeners.forEach(listener -> addresses.add(listener.address));
+        listeners.forEach(listener -> addresses.add(listener.address()));
         return Collections.unmodifiableList(addresses);
     }
 
@@ -413,7 +270,7 @@ public final class StateBridge implements AutoCloseable {
      * @return the first of {@link #addresses()}
      */
     public BridgeAddress address() {
-        return listeners.get(0).address;
+        return listeners.get(0).address();
     }
 
     /**
@@ -444,12 +301,23 @@ public final class StateBridge implements AutoCloseable {
     }
 
     /**
-     * Returns how many client connections are open now.
+     * Returns how many authenticated connections are open now: the number {@link BridgeOptions#maxConnections()}
+     * bounds. Connections that have not completed their hello are not counted.
      *
-     * @return the number of connections
+     * @return the number of authenticated connections
      */
     public int connectionCount() {
         return open.get();
+    }
+
+    /** How many connections wait for their hello (or linger after a final reply before it), over every listener. */
+    int pendingConnectionCount() {
+        return listeners.stream().mapToInt(BridgeListener::pendingCount).sum();
+    }
+
+    /** How many connections waiting for their hello were closed to admit newer ones, over every listener. */
+    long evictedConnections() {
+        return listeners.stream().mapToLong(BridgeListener::evictions).sum();
     }
 
     /**
@@ -473,18 +341,12 @@ public final class StateBridge implements AutoCloseable {
 
     /**
      * Stops serving: stops accepting, closes every connection, waits briefly for requests in progress, and
-     * removes the Unix socket file. Does <b>not</b> close the store. Idempotent.
+     * removes the Unix socket file (then releases the path's lock). Does <b>not</b> close the store. Idempotent.
      */
     @Override
     public void close() {
         closed = true;
-        for (Listener listener : listeners) {
-            try {
-                listener.channel.close();
-            } catch (IOException e) {
-                LOGGER.log(Level.DEBUG, "closing " + listener.address + ": " + e);
-            }
-        }
+        listeners.forEach(BridgeListener::close);
         for (BridgeConnection connection : connections) {
             connection.close("bridge closed");
         }
@@ -500,17 +362,14 @@ public final class StateBridge implements AutoCloseable {
                 }
             }
         }
-        // Pending tasks close sockets (refused or lingering ones): run them now rather than drop them.
+        // Pending tasks close sockets (lingering ones): run them now rather than drop them.
         watchdog.shutdownNow().forEach(Runnable::run);
-        try {
-            if (socketFile != null) {
-                Files.deleteIfExists(socketFile);
+        if (unixSocket != null) {
+            try {
+                unixSocket.close();
+            } catch (IOException e) {
+                LOGGER.log(Level.WARNING, "statestore bridge: could not remove " + unixSocket.path() + ": " + e);
             }
-            if (privateDirectory != null) {
-                Files.deleteIfExists(privateDirectory);
-            }
-        } catch (IOException e) {
-            LOGGER.log(Level.WARNING, "statestore bridge: could not remove " + socketFile + ": " + e);
         }
     }
 

@@ -40,11 +40,13 @@ class BridgeAddressTest {
     }
 
     @Test
-    @DisplayName("options refuse a too small frame limit, no connections, a zero timeout and an empty token")
+    @DisplayName("options refuse a too small frame limit, no connections, no pending connections, a zero timeout and an empty token; the defaults are as documented")
     void optionsAreChecked() {
         assertThrows(IllegalArgumentException.class, () -> BridgeOptions.builder().maxFrameBytes(100));
         assertThrows(IllegalArgumentException.class, () -> BridgeOptions.builder().maxConnections(0));
         assertThrows(IllegalArgumentException.class, () -> BridgeOptions.builder().handshakeTimeout(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> BridgeOptions.builder().maxPendingConnections(0));
+        assertThrows(IllegalArgumentException.class, () -> BridgeOptions.builder().frameTimeout(Duration.ofSeconds(-1)));
         assertThrows(IllegalArgumentException.class, () -> BridgeOptions.builder().token(""));
         assertThrows(IllegalArgumentException.class,
                 () -> BridgeOptions.builder().tcp(BridgeAddress.unix(Path.of("/tmp/s"))));
@@ -54,5 +56,9 @@ class BridgeAddressTest {
         assertTrue(defaults.token().matches("[A-Za-z0-9_-]{43}"), defaults.token());
         assertTrue(!defaults.token().equals(BridgeOptions.defaults().token()), "each token is fresh");
         assertEquals(BridgeOptions.DEFAULT_MAX_FRAME_BYTES, defaults.maxFrameBytes());
+        assertEquals(128, defaults.maxConnections());
+        assertEquals(64, defaults.maxPendingConnections());
+        assertEquals(Duration.ofSeconds(2), defaults.handshakeTimeout());
+        assertEquals(Duration.ofSeconds(10), defaults.frameTimeout());
     }
 }

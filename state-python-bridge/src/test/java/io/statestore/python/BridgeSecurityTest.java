@@ -272,17 +272,20 @@ class BridgeSecurityTest {
             Thread.sleep(500);
             assertEquals(List.of(1L, 0L, "value"), polite.call(1L, "get", "kept"));
             assertEquals(1, impatient.connectionCount());
+            assertEquals(0, impatient.pendingConnectionCount());
         }
     }
 
     @Test
-    @DisplayName("past the connection limit a client gets SERVER_BUSY and a closed connection; a freed slot is reused")
+    @DisplayName("past the limit of authenticated connections a good hello gets SERVER_BUSY and a close; a freed place is reused")
     void connectionLimit() throws Exception {
         try (StateBridge small = StateBridge.start(store, BridgeOptions.builder().tcpLoopback(0).maxConnections(2).build())) {
             RawConnection first = RawConnection.authenticated(small, small.address());
             try (RawConnection second = RawConnection.authenticated(small, small.address());
-                 RawConnection third = RawConnection.open(small.address())) {
-                assertError(ErrorCode.SERVER_BUSY, null, third.reply());
+                 RawConnection third = RawConnection.open(small.address());
+                 RawConnection stranger = RawConnection.open(small.address())) {
+                assertError(ErrorCode.UNAUTHORIZED, 1L, stranger.call(1L, "hello", List.of(1L), "not-the-token"));
+                assertError(ErrorCode.SERVER_BUSY, 7L, third.call(7L, "hello", List.of(1L), small.token()));
                 assertTrue(third.closedByServer(CLOSE_WAIT));
                 assertEquals(List.of(1L, 0L, "value"), second.call(1L, "get", "kept"));
             } finally {
@@ -294,6 +297,27 @@ class BridgeSecurityTest {
             }
             try (RawConnection again = RawConnection.authenticated(small, small.address())) {
                 assertEquals(List.of(2L, 0L, "value"), again.call(2L, "get", "kept"));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("connections that have not said hello do not count against the connection limit")
+    void pendingConnectionsDoNotCount() throws Exception {
+        try (StateBridge small = StateBridge.start(store, BridgeOptions.builder().tcpLoopback(0).maxConnections(1).build())) {
+            List<RawConnection> silent = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 10; i++) {
+                    silent.add(RawConnection.open(small.address()));
+                }
+                try (RawConnection client = RawConnection.authenticated(small, small.address())) {
+                    assertEquals(List.of(1L, 0L, "value"), client.call(1L, "get", "kept"));
+                    assertEquals(1, small.connectionCount());
+                }
+            } finally {
+                for (RawConnection connection : silent) {
+                    connection.close();
+                }
             }
         }
     }
@@ -314,8 +338,11 @@ class BridgeSecurityTest {
         assertFalse(Files.exists(privateSocket, LinkOption.NOFOLLOW_LINKS));
         assertFalse(Files.exists(privateSocket.getParent()), "the private directory is removed too");
         assertEquals("value", store.fetch("kept").orElseThrow(), "closing a bridge does not close the store");
+        Path lock = directory.resolve("bridge.sock.lock");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(lock, LinkOption.NOFOLLOW_LINKS)));
         try (java.util.stream.Stream<Path> left = Files.list(directory)) {
-            assertEquals(List.of(socket), left.toList(), "no staging directory is left beside the socket");
+            assertEquals(java.util.Set.of(socket, lock), java.util.Set.copyOf(left.toList()),
+                    "beside the socket only its lock file, no staging directory");
         }
     }
 
@@ -325,11 +352,13 @@ class BridgeSecurityTest {
         Path live = directory.resolve("bridge.sock");
         IllegalArgumentException busy = assertThrows(IllegalArgumentException.class, () ->
                 StateBridge.start(store, BridgeOptions.builder().unixSocket(live).build()));
-        assertTrue(busy.getMessage().contains("another server is listening"), busy.getMessage());
+        assertTrue(busy.getMessage().contains("another bridge in this process is serving there"), busy.getMessage());
+        assertTrue(Files.exists(live, LinkOption.NOFOLLOW_LINKS), "the first bridge's socket is left alone");
         Path regular = Files.writeString(directory.resolve("notes.txt"), "keep me");
         assertThrows(IllegalArgumentException.class, () ->
                 StateBridge.start(store, BridgeOptions.builder().unixSocket(regular).build()));
         assertEquals("keep me", Files.readString(regular));
+        assertFalse(Files.exists(directory.resolve("notes.txt.lock")), "a path that cannot be served gets no lock file");
 
         Path stalePath = directory.resolve("stale.sock");
         try (var stale = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
@@ -339,6 +368,47 @@ class BridgeSecurityTest {
         try (StateBridge replacing = StateBridge.start(store, BridgeOptions.builder().unixSocket(stalePath).build());
              BridgeClient client = BridgeClient.connect(replacing.address(), replacing.token())) {
             assertEquals("value", client.fetch("kept").orElseThrow());
+        }
+    }
+
+    @Test
+    @DisplayName("ten bridges started at once on one socket path: one serves, nine are refused, the socket stays the first one's")
+    void oneBridgePerSocketPath() throws Exception {
+        Path shared = directory.resolve("shared.sock");
+        java.util.concurrent.ExecutorService starters = java.util.concurrent.Executors.newFixedThreadPool(10);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<StateBridge>> started = new java.util.ArrayList<>();
+        List<StateBridge> serving = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 10; i++) {
+                started.add(starters.submit(() -> {
+                    go.await();
+                    return StateBridge.start(store, BridgeOptions.builder().unixSocket(shared).build());
+                }));
+            }
+            go.countDown();
+            int refused = 0;
+            for (java.util.concurrent.Future<StateBridge> start : started) {
+                try {
+                    serving.add(start.get(30, java.util.concurrent.TimeUnit.SECONDS));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertTrue(e.getCause() instanceof IllegalArgumentException
+                            && e.getCause().getMessage().contains("is serving there"), String.valueOf(e.getCause()));
+                    refused++;
+                }
+            }
+            assertEquals(1, serving.size());
+            assertEquals(9, refused);
+            try (BridgeClient client = BridgeClient.connect(BridgeAddress.unix(shared), serving.get(0).token())) {
+                assertEquals("value", client.fetch("kept").orElseThrow());
+            }
+        } finally {
+            starters.shutdownNow();
+            serving.forEach(StateBridge::close);
+        }
+        assertFalse(Files.exists(shared, LinkOption.NOFOLLOW_LINKS), "removed by its server at close");
+        try (StateBridge again = StateBridge.start(store, BridgeOptions.builder().unixSocket(shared).build())) {
+            assertEquals(shared, again.address().unixPath(), "the path can be served again");
         }
     }
 

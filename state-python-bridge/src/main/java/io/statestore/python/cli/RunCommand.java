@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Spec;
                 + " with [worker I].",
                 "Prints a line to stderr as each worker finishes. Exits with 0 if every worker succeeded, else"
                 + " with the status of the first worker to fail; with 124 if --timeout passed (the workers are"
-                + " stopped).",
+                + " stopped); 1 if run itself fails (the store, starting a worker); 2 on a usage error; 130 or 143"
+                + " after SIGINT or SIGTERM, which stop the workers too.",
                 "Example: statestore run --store memory: --workers 4 -- python3 count.py"})
 final class RunCommand implements Callable<Integer> {
 
@@ -45,6 +47,9 @@ final class RunCommand implements Callable<Integer> {
             description = "Stop the workers and exit with 124 if they run longer; default: no limit.")
     Double timeout;
 
+    @Mixin
+    BridgeSettings settings;
+
     @Parameters(arity = "1..*", paramLabel = "COMMAND",
             description = "The worker program and its arguments, after --, for example -- python3 worker.py")
     List<String> command;
@@ -56,10 +61,11 @@ final class RunCommand implements Callable<Integer> {
         AtomicInteger done = new AtomicInteger();
         AtomicInteger firstFailure = new AtomicInteger();
         PythonWorkers.Builder builder = PythonWorkers.builder(command).count(workers);
+        BridgeOptions options = settings.builder().build();
         StateStore opened = StateStores.open(store);
         StateBridge bridge = null;
         try {
-            bridge = StateBridge.start(opened, BridgeOptions.defaults());
+            bridge = StateBridge.start(opened, options);
             builder.environment(bridge.environment())
                     .stdout(line -> {
                         synchronized (out) {

@@ -7,21 +7,22 @@ import io.statestore.python.BridgeOptions;
 import io.statestore.python.StateBridge;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code statestore serve}: serves a store until SIGTERM or SIGINT. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serves a store to Python workers until stopped (SIGTERM or Ctrl-C), then closes the store"
-                + " and removes the socket file.",
+        description = {"Serves a store to Python workers until stopped (SIGTERM or Ctrl-C), then closes the store,"
+                + " removes the socket file and exits with 0.",
                 "When listening, prints STATESTORE_ADDRESS=<address> per address (unix first),"
                 + " STATESTORE_TOKEN=<token> when the token was generated, then the line 'ready'.",
-                "With neither --unix nor --tcp, serves a Unix socket in a fresh private temporary directory."})
+                "With neither --unix nor --tcp, serves a Unix socket in a fresh private temporary directory.",
+                "Exit status: 0 stopped by SIGTERM or SIGINT; 1 a failure (the store, the address, a server already"
+                + " on the socket path, the token file); 2 a usage error."})
 final class ServeCommand implements Callable<Integer> {
 
     @Spec
@@ -31,37 +32,21 @@ final class ServeCommand implements Callable<Integer> {
             description = "The store: memory:, memory:NAME, mapdb:PATH, hazelcast:?members=HOST:PORT,...")
     String store;
 
-    @Option(names = "--unix", paramLabel = "PATH", description = "Serve a Unix domain socket at PATH (mode 0600).")
+    @Option(names = "--unix", paramLabel = "PATH",
+            description = "Serve a Unix domain socket at PATH (mode 0600), locked through PATH.lock: one server per"
+                    + " path.")
     Path unix;
 
     @Option(names = "--tcp", paramLabel = "HOST:PORT",
             description = "Serve TCP on HOST:PORT, for example 127.0.0.1:7700; port 0 picks a free port.")
     String tcp;
 
-    @Option(names = "--token", paramLabel = "TOKEN",
-            description = "The token clients must present; default: a random one, printed.")
-    String token;
-
-    @Option(names = "--max-frame", paramLabel = "BYTES",
-            description = "The largest request frame accepted; default: ${DEFAULT-VALUE}.")
-    int maxFrame = BridgeOptions.DEFAULT_MAX_FRAME_BYTES;
-
-    @Option(names = "--max-connections", paramLabel = "N",
-            description = "The most connections open at once; default: ${DEFAULT-VALUE}.")
-    int maxConnections = BridgeOptions.DEFAULT_MAX_CONNECTIONS;
-
-    @Option(names = "--handshake-timeout", paramLabel = "SECONDS",
-            description = "Seconds a new connection has to say hello; default: ${DEFAULT-VALUE}.")
-    double handshakeTimeout = BridgeOptions.DEFAULT_HANDSHAKE_TIMEOUT_SECONDS;
+    @Mixin
+    BridgeSettings settings;
 
     @Override
     public Integer call() throws Exception {
-        BridgeOptions.Builder builder = BridgeOptions.builder()
-                .unixSocket(unix)
-                .token(token)
-                .maxFrameBytes(maxFrame)
-                .maxConnections(maxConnections)
-                .handshakeTimeout(Duration.ofMillis(Math.max(1, Math.round(handshakeTimeout * 1000))));
+        BridgeOptions.Builder builder = settings.builder().unixSocket(unix);
         if (tcp != null) {
             builder.tcp(BridgeAddress.parseHostPort(tcp));
         }
@@ -74,25 +59,41 @@ final class ServeCommand implements Callable<Integer> {
             opened.close();
             throw e;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                bridge.close();
-            } finally {
-                opened.close();
-                stopped.countDown();
+        // SIGTERM and SIGINT stop the server here; anything else that ends the JVM (SIGHUP, say) still closes
+        // the bridge and the store, through the hook.
+        Thread hook = new Thread(() -> stop(bridge, opened), "statestore-serve-shutdown");
+        String signal;
+        try (StopSignals signals = StopSignals.install()) {
+            Runtime.getRuntime().addShutdownHook(hook);
+            PrintWriter out = spec.commandLine().getOut();
+            for (BridgeAddress address : bridge.addresses()) {
+                out.println(StateBridge.ADDRESS_VARIABLE + "=" + address);
             }
-        }, "statestore-serve-shutdown"));
-        PrintWriter out = spec.commandLine().getOut();
-        for (BridgeAddress address : bridge.addresses()) {
-            out.println(StateBridge.ADDRESS_VARIABLE + "=" + address);
+            if (options.tokenGenerated()) {
+                out.println(StateBridge.TOKEN_VARIABLE + "=" + bridge.token());
+            }
+            out.println("ready");
+            out.flush();
+            signal = signals.await();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // The JVM is ending anyway and the hook stops the server.
+            }
         }
-        if (options.tokenGenerated()) {
-            out.println(StateBridge.TOKEN_VARIABLE + "=" + bridge.token());
-        }
-        out.println("ready");
-        out.flush();
-        stopped.await();
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("statestore serve: " + signal + " received; stopping");
+        err.flush();
+        stop(bridge, opened);
         return 0;
+    }
+
+    private static void stop(StateBridge bridge, StateStore store) {
+        try {
+            bridge.close();
+        } finally {
+            store.close();
+        }
     }
 }

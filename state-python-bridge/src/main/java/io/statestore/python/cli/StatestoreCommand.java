@@ -10,8 +10,9 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code statestore} command line: {@code serve} a store to Python workers, {@code run} workers against a
  * private bridge, and {@code get}, {@code set}, {@code incr}, {@code keys}, {@code del} for a person at a
- * terminal. Exit codes: 0 success, 1 a failure (message on stderr), 2 a usage error; {@code run} passes on
- * its workers' status.
+ * terminal. Exit codes: 0 success (for {@code serve}: stopped by SIGTERM or SIGINT), 1 a failure (message on
+ * stderr), 2 a usage error; {@code run} passes on its workers' status, 124 after its timeout, 128 + the signal
+ * number after SIGINT or SIGTERM. docs/cli.md lists every case.
  */
 @Command(name = "statestore", mixinStandardHelpOptions = true, versionProvider = StatestoreCommand.Version.class,
         description = "Shared key-value state for Python workers, hosted by the JVM.",

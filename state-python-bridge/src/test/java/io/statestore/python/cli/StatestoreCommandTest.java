@@ -297,5 +297,82 @@ class StatestoreCommandTest {
         assertEquals(1, badStore.status());
         assertTrue(badStore.err().contains("installed schemes"), badStore.err());
         assertEquals(2, run("serve").status(), "--store is required");
+        assertEquals(2, run("serve", "--store", "memory:", "--max-connections", "many").status(), "not a number");
+        Result zero = run("serve", "--store", "memory:", "--handshake-timeout", "0");
+        assertEquals(1, zero.status());
+        assertTrue(zero.err().contains("--handshake-timeout"), zero.err());
+    }
+
+    private Path privateFile(String name, String content, String mode) throws Exception {
+        Path file = directory.resolve(name);
+        Files.writeString(file, content);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+        return file;
+    }
+
+    @Test
+    @DisplayName("serve refuses a token file other users may read or write (exit 1, saying chmod 600), an empty or missing one (exit 1), and --token with --token-file (exit 2)")
+    void tokenFileChecks() throws Exception {
+        for (String mode : List.of("rw-r--r--", "rw----r--", "rw--w----", "rw-rw----")) {
+            Path open = privateFile("open-" + mode, "secret\n", mode);
+            Result refused = run("serve", "--store", "memory:", "--token-file", open.toString());
+            assertEquals(1, refused.status(), mode);
+            assertTrue(refused.err().contains("may be read or written by other users") && refused.err().contains("chmod 600"),
+                    refused.err());
+        }
+        Path empty = privateFile("empty", "\n  \n", "rw-------");
+        Result emptyResult = run("serve", "--store", "memory:", "--token-file", empty.toString());
+        assertEquals(1, emptyResult.status());
+        assertTrue(emptyResult.err().contains("holds no token"), emptyResult.err());
+        Result missing = run("serve", "--store", "memory:", "--token-file", directory.resolve("nothing").toString());
+        assertEquals(1, missing.status());
+        assertTrue(missing.err().contains("does not exist"), missing.err());
+        Path good = privateFile("good", "secret\n", "r--------");
+        Result both = run("serve", "--store", "memory:", "--token", "t", "--token-file", good.toString());
+        assertEquals(2, both.status());
+        assertTrue(both.err().contains("either --token or --token-file"), both.err());
+        Result runBoth = run("run", "--store", "memory:", "--workers", "1", "--token", "t", "--token-file",
+                good.toString(), "--", "true");
+        assertEquals(2, runBoth.status(), "run checks the same");
+    }
+
+    @Test
+    @DisplayName("run gives its workers the token of --token-file, or of STATESTORE_TOKEN")
+    void runTokenSources() throws Exception {
+        Path file = privateFile("run-token", "  file-token  \nsecond line ignored\n", "rw-------");
+        Result fromFile = run("run", "--store", storeName, "--workers", "1", "--token-file", file.toString(), "--",
+                "python3", "-c", "import os, sys; from statestore import state_incr; state_incr('runs');"
+                        + " sys.exit(0 if os.environ['STATESTORE_TOKEN'] == 'file-token' else 5)");
+        assertEquals(0, fromFile.status(), fromFile.err());
+        var environment = BridgeSettings.environment;
+        try {
+            BridgeSettings.environment = name -> name.equals("STATESTORE_TOKEN") ? "environment-token" : null;
+            Result fromEnvironment = run("run", "--store", storeName, "--workers", "1", "--", "python3", "-c",
+                    "import os, sys; from statestore import state_incr; state_incr('runs');"
+                            + " sys.exit(0 if os.environ['STATESTORE_TOKEN'] == 'environment-token' else 5)");
+            assertEquals(0, fromEnvironment.status(), fromEnvironment.err());
+        } finally {
+            BridgeSettings.environment = environment;
+        }
+        assertEquals(2L, store.fetch("runs").orElseThrow(), "the workers reached the store with that token");
+    }
+
+    @Test
+    @DisplayName("the client commands exit 0 on success, 1 on a failure (absent key, no bridge, refused token), 2 on a usage error")
+    void clientExitCodes() {
+        assertEquals(0, atBridge("set", "k", "1").status());
+        assertEquals(0, atBridge("get", "k").status());
+        assertEquals(0, atBridge("incr", "k").status());
+        assertEquals(0, atBridge("keys").status());
+        assertEquals(0, atBridge("del", "k").status());
+        assertEquals(0, atBridge("del", "k").status(), "del of an absent key succeeds too");
+        assertEquals(1, atBridge("get", "k").status(), "get of an absent key");
+        Result unreachable = run("get", "--address=unix:" + directory.resolve("nobody.sock"), "--token=t", "k");
+        assertEquals(1, unreachable.status());
+        assertTrue(unreachable.err().contains("cannot connect"), unreachable.err());
+        assertEquals(1, run("get", "--address=" + bridge.address(), "--token=wrong", "k").status());
+        assertEquals(2, atBridge("get").status(), "a missing KEY");
+        assertEquals(2, atBridge("incr", "k", "not-a-number").status(), "an AMOUNT that is not an integer");
+        assertEquals(2, atBridge("keys", "--no-such-option").status(), "an unknown option");
     }
 }
