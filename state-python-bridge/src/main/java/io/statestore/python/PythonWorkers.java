@@ -24,6 +24,11 @@ import java.util.function.Consumer;
  * {@value #COUNT_VARIABLE} (N). Their stdout and stderr are forwarded line by line, each line prefixed with
  * {@code [worker I] }, to the given sinks (default {@code System.out} and {@code System.err}).
  *
+ * <p>Workers inherit this process's environment, except the store's own secrets: variables whose names start
+ * with {@code STATESTORE_} and contain {@code SECRET} (such as a Hazelcast cluster's
+ * {@code STATESTORE_CLUSTER_SECRET}) are not passed on, unless given with {@link Builder#environment}. A
+ * worker reaches the data through the bridge and its token, never around it.
+ *
  * <p>{@link #close()} stops every worker still running: first politely ({@link Process#destroy()}, SIGTERM),
  * then, after a grace period, forcibly. Thread-safe.
  */
@@ -192,8 +197,13 @@ public final class PythonWorkers implements AutoCloseable {
         }
     }
 
+    private static boolean isStoreSecret(String variable) {
+        return variable.startsWith("STATESTORE_") && variable.contains("SECRET");
+    }
+
     private void launch(Builder builder, int index) throws IOException {
         ProcessBuilder processBuilder = new ProcessBuilder(builder.command);
+        processBuilder.environment().keySet().removeIf(PythonWorkers::isStoreSecret);
         processBuilder.environment().putAll(builder.environment);
         processBuilder.environment().put(INDEX_VARIABLE, Integer.toString(index));
         processBuilder.environment().put(COUNT_VARIABLE, Integer.toString(builder.count));

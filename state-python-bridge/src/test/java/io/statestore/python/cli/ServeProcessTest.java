@@ -220,6 +220,23 @@ class ServeProcessTest {
         }
     }
 
+    @Test
+    @Timeout(120)
+    @DisplayName("run's workers get the bridge's address and token, not the store's own secrets")
+    void workersDoNotInheritStoreSecrets() throws Exception {
+        Path seen = directory.resolve("worker-environment.txt");
+        String worker = "import os; open(" + pythonString(seen) + ", 'w').write(' '.join(sorted(k for k in os.environ"
+                + " if k.startswith('STATESTORE_'))))";
+        try (CommandProcess run = CommandProcess.start(directory, "run-secrets",
+                Map.of("STATESTORE_CLUSTER_SECRET", "a-cluster-secret-of-some-length"), "run", "--store", "memory:",
+                "--workers", "1", "--", "python3", "-c", worker)) {
+            assertEquals(0, run.awaitExit(EXIT_WAIT), "stderr: " + run.stderr());
+        }
+        List<String> variables = List.of(Files.readString(seen).split(" "));
+        assertTrue(variables.containsAll(List.of("STATESTORE_ADDRESS", "STATESTORE_TOKEN")), variables.toString());
+        assertFalse(variables.contains("STATESTORE_CLUSTER_SECRET"), variables.toString());
+    }
+
     private static String pythonString(Path path) {
         return "'" + path.toString().replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
