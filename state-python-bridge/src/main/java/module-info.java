@@ -5,6 +5,8 @@
  */
 module io.statestore.python {
     requires transitive io.statestore.api;
+    // Frames are read and written with msgpack-core, through the API's streaming codec (io.statestore.codec).
+    requires msgpack.core;
     requires info.picocli;
     // sun.misc.Signal: serve stops cleanly on SIGTERM and SIGINT and exits 0.
     requires jdk.unsupported;

@@ -24,7 +24,9 @@ import java.util.Set;
  * (valid Unicode); {@code byte[]}; {@code List} (object and primitive arrays other than {@code byte[]}
  * accepted); {@code Map} with scalar keys ({@code String}, integer, {@code Double}, {@code Boolean} or
  * {@code null}), insertion order kept. {@code null} may appear inside lists and maps; a top-level
- * {@code null} is not a value (absence is), so {@code store(key, null)} throws. Anything else, such as
+ * {@code null} is absence, not a value: {@code store(key, null)} removes the key, as {@code remove} does
+ * (and as py_state's {@code state_set(key, None)} followed by {@code state_get(key)} gives {@code None}).
+ * Anything else, such as
  * a {@code Date} or a POJO, throws {@link IllegalArgumentException} naming the key and the type; values
  * are never silently stringified.
  *
@@ -54,9 +56,10 @@ public interface StateStore extends AutoCloseable {
      * Inserts or replaces the value of a key.
      *
      * @param key   the key
-     * @param value a value of the value model; copied, so later changes to it are not seen
-     * @throws IllegalArgumentException if the key is invalid, or the value is {@code null} or holds a type
-     *                                  outside the value model; nothing is written
+     * @param value a value of the value model, copied so that later changes to it are not seen; or
+     *              {@code null} to remove the key
+     * @throws IllegalArgumentException if the key is invalid, or the value holds a type outside the value
+     *                                  model; nothing is written
      * @throws StateStoreClosedException if this store was closed
      */
     void store(String key, Object value);
@@ -187,10 +190,10 @@ public interface StateStore extends AutoCloseable {
     Map<String, Object> fetchAll(Collection<String> keys);
 
     /**
-     * Stores several entries. Every key and value is validated before anything is written, so a batch
-     * with one bad entry writes nothing.
+     * Stores several entries; a {@code null} value removes its key, within the same batch. Every key and
+     * value is validated before anything is written, so a batch with one bad entry writes nothing.
      *
-     * @param entries the keys and values
+     * @param entries the keys and values (or {@code null} to remove a key)
      * @throws IllegalArgumentException if any key or value is invalid; nothing is written
      * @throws StateStoreClosedException if this store was closed
      */

@@ -112,12 +112,19 @@ public abstract class AbstractStateStore implements StateStore {
     protected abstract boolean doCompareAndSet(String key, Object expected, Object update);
 
     /**
-     * Stores checked, normalized entries; by default one by one. Backends with a cheaper batch override it.
+     * Stores checked, normalized entries, a {@code null} value removing its key; by default one by one.
+     * Backends with a cheaper or atomic batch override it.
      *
-     * @param entries valid keys and non-null values in normal form
+     * @param entries valid keys, each with a value in normal form or {@code null} to remove the key
      */
     protected void doStoreAll(Map<String, Object> entries) {
-        entries.forEach(this::doStore);
+        entries.forEach((key, value) -> {
+            if (value == null) {
+                doRemove(key);
+            } else {
+                doStore(key, value);
+            }
+        });
     }
 
     /**
@@ -174,14 +181,14 @@ public abstract class AbstractStateStore implements StateStore {
     public final void store(String key, Object value) {
         checkOpen();
         Keys.check(key);
+        if (value == null) {
+            doRemove(key);
+            return;
+        }
         doStore(key, normalizeValue(key, value));
     }
 
     private static Object normalizeValue(String key, Object value) {
-        if (value == null) {
-            throw new IllegalArgumentException("value for key \"" + Keys.excerpt(key)
-                    + "\" is null; null is absence, use remove(key)");
-        }
         try {
             return Values.normalize(value);
         } catch (IllegalArgumentException e) {
@@ -271,7 +278,8 @@ public abstract class AbstractStateStore implements StateStore {
         checkOpen();
         Map<String, Object> checked = new LinkedHashMap<>(entries.size() * 4 / 3 + 1);
         for (Map.Entry<String, ?> entry : entries.entrySet()) {
-            checked.put(Keys.check(entry.getKey()), normalizeValue(entry.getKey(), entry.getValue()));
+            Object value = entry.getValue();
+            checked.put(Keys.check(entry.getKey()), value == null ? null : normalizeValue(entry.getKey(), value));
         }
         doStoreAll(checked);
     }

@@ -213,8 +213,16 @@ public final class HazelcastStateStore extends AbstractStateStore {
     @Override
     protected void doStoreAll(Map<String, Object> entries) {
         Map<String, StateEntry> encoded = new LinkedHashMap<>(entries.size() * 4 / 3 + 1);
-        entries.forEach((key, value) -> encoded.put(key, entryOf(value)));
+        List<String> removed = new ArrayList<>();
+        entries.forEach((key, value) -> {
+            if (value == null) {
+                removed.add(key);
+            } else {
+                encoded.put(key, entryOf(value));
+            }
+        });
         map.putAll(encoded);
+        removed.forEach(map::delete);
     }
 
     @Override

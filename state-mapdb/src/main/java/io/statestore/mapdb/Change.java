@@ -18,8 +18,9 @@ import org.mapdb.BTreeMap;
  * twice leaves what replaying it once leaves. Values are in their stored form ({@link Entries}).
  *
  * <p>Encoded in the log (big-endian): a kind byte, then for {@link Put} the key and the value, for
- * {@link Remove} the key, for {@link PutAll} the number of entries and each key and value, for {@link Clear}
- * nothing. A key is its UTF-8 length (4 bytes) and bytes; a value is its length (4 bytes) and bytes.
+ * {@link Remove} the key, for {@link PutAll} the number of entries and each key and value (a value of
+ * length -1 removing its key), for {@link Clear} nothing. A key is its UTF-8 length (4 bytes) and bytes; a
+ * value is its length (4 bytes) and bytes.
  */
 sealed interface Change {
 
@@ -74,7 +75,7 @@ sealed interface Change {
                 }
                 Map<String, byte[]> entries = new LinkedHashMap<>();
                 for (int i = 0; i < count; i++) {
-                    entries.put(readKey(in), readBytes(in));
+                    entries.put(readKey(in), readNullableBytes(in));
                 }
                 yield new PutAll(entries);
             }
@@ -99,6 +100,16 @@ sealed interface Change {
         byte[] bytes = new byte[length];
         in.readFully(bytes);
         return bytes;
+    }
+
+    /** Reads a value of a batch: its bytes, or {@code null} (length -1) for a key the batch removes. */
+    private static byte[] readNullableBytes(DataInputStream in) throws IOException {
+        in.mark(Integer.BYTES);
+        if (in.readInt() == -1) {
+            return null;
+        }
+        in.reset();
+        return readBytes(in);
     }
 
     private static void writeKey(DataOutputStream out, String key) throws IOException {
@@ -139,13 +150,17 @@ sealed interface Change {
         }
     }
 
-    /** Stores several values at once: all of them or, if applying fails part way, none. */
+    /**
+     * Stores several values at once, a {@code null} value removing its key: all of them or, if applying fails
+     * part way, none.
+     */
     record PutAll(Map<String, byte[]> entries) implements Change {
         @Override
         public void applyTo(BTreeMap<String, byte[]> map) {
             List<Map.Entry<String, byte[]>> replaced = new ArrayList<>();
             try {
-                entries.forEach((key, stored) -> replaced.add(Map.entry(key, orAbsent(map.put(key, stored)))));
+                entries.forEach((key, stored) -> replaced.add(Map.entry(key,
+                        orAbsent(stored == null ? map.remove(key) : map.put(key, stored)))));
             } catch (RuntimeException | Error e) {
                 for (Map.Entry<String, byte[]> previous : replaced) {
                     try {
@@ -168,7 +183,11 @@ sealed interface Change {
             out.writeInt(entries.size());
             for (Map.Entry<String, byte[]> entry : entries.entrySet()) {
                 writeKey(out, entry.getKey());
-                writeBytes(out, entry.getValue());
+                if (entry.getValue() == null) {
+                    out.writeInt(-1);
+                } else {
+                    writeBytes(out, entry.getValue());
+                }
             }
         }
     }

@@ -295,10 +295,10 @@ public final class MapDbStateStore extends AbstractStateStore {
         TreeSet<Integer> stripeIndexes = new TreeSet<>();
         int bound = 1 + Integer.BYTES;
         for (Map.Entry<String, Object> entry : entries.entrySet()) {
-            byte[] bytes = Entries.encode(entry.getKey(), entry.getValue());
+            byte[] bytes = entry.getValue() == null ? null : Entries.encode(entry.getKey(), entry.getValue());
             stored.put(entry.getKey(), bytes);
             stripeIndexes.add(stripeIndex(entry.getKey()));
-            bound += Change.sizeBound(entry.getKey(), bytes.length);
+            bound += Change.sizeBound(entry.getKey(), bytes == null ? 0 : bytes.length);
         }
         writeUnder(stripeIndexes.stream().mapToInt(Integer::intValue).toArray(), bound,
                 () -> new Outcome<>(null, new Change.PutAll(stored)));

@@ -152,6 +152,12 @@ public final class MemoryStateStore extends AbstractStateStore {
 
     @Override
     protected void doStoreAll(Map<String, Object> checked) {
-        checked.forEach((key, value) -> entries.put(key, wrap(value)));
+        checked.forEach((key, value) -> {
+            if (value == null) {
+                entries.remove(key);
+            } else {
+                entries.put(key, wrap(value));
+            }
+        });
     }
 }

@@ -1,5 +1,6 @@
 package io.statestore.python;
 
+import io.statestore.codec.MsgpackValues;
 import io.statestore.OutcomeUnknownException;
 import io.statestore.StateStore;
 import io.statestore.spi.AbstractStateStore;
@@ -103,7 +104,7 @@ public final class BridgeClient extends AbstractStateStore {
         this.channel = channel;
         this.in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 64 * 1024));
         this.out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024));
-        Reply welcome = request("hello", List.of(1L), token);
+        Reply welcome = request(Operation.HELLO.wireName(), Protocol.VERSIONS, token);
         if (welcome.code() != 0) {
             channel.close();
             throw new BridgeException(welcome.error(), "the bridge at " + address + " refused the hello: "
@@ -189,7 +190,7 @@ public final class BridgeClient extends AbstractStateStore {
             packer.packLong(id);
             packer.packString(op);
             for (Object arg : args) {
-                ValueCodec.pack(packer, arg);
+                MsgpackValues.pack(packer, arg);
             }
             frame = packer.toByteArray();
         } catch (IOException e) {
@@ -235,6 +236,14 @@ public final class BridgeClient extends AbstractStateStore {
      */
     public Object call(String op, Object... args) {
         Reply reply = request(op, args);
+        return resultOf(reply);
+    }
+
+    private Object call(Operation op, Object... args) {
+        return resultOf(request(op.wireName(), args));
+    }
+
+    private static Object resultOf(Reply reply) {
         if (reply.code() == 0) {
             return reply.result();
         }
@@ -265,28 +274,28 @@ public final class BridgeClient extends AbstractStateStore {
      * Checks that the bridge answers.
      */
     public void ping() {
-        call("ping");
+        call(Operation.PING);
     }
 
     @Override
     protected void doStore(String key, Object value) {
-        call("set", key, value);
+        call(Operation.SET, key, value);
     }
 
     @Override
     protected Optional<Object> doFetch(String key) {
-        return Optional.ofNullable(call("get", key));
+        return Optional.ofNullable(call(Operation.GET, key));
     }
 
     @Override
     protected boolean doRemove(String key) {
-        return (Boolean) call("delete", key);
+        return (Boolean) call(Operation.DELETE, key);
     }
 
     @Override
     protected Collection<String> doKeys(String prefix) {
         List<String> keys = new ArrayList<>();
-        for (Object key : (List<?>) call("keys", prefix)) {
+        for (Object key : (List<?>) call(Operation.KEYS, prefix)) {
             keys.add((String) key);
         }
         return keys;
@@ -294,34 +303,34 @@ public final class BridgeClient extends AbstractStateStore {
 
     @Override
     protected void doClear() {
-        call("clear");
+        call(Operation.CLEAR);
     }
 
     @Override
     protected long doSize() {
-        return (Long) call("size");
+        return (Long) call(Operation.SIZE);
     }
 
     @Override
     protected long doIncr(String key, long amount) {
-        return (Long) call("incr", key, amount);
+        return (Long) call(Operation.INCR, key, amount);
     }
 
     @Override
     protected Map<String, Object> doFetchAll(List<String> keys) {
         Map<String, Object> result = new LinkedHashMap<>();
-        ((Map<?, ?>) call("get_multi", keys)).forEach((k, v) -> result.put((String) k, v));
+        ((Map<?, ?>) call(Operation.GET_MULTI, keys)).forEach((k, v) -> result.put((String) k, v));
         return result;
     }
 
     @Override
     protected void doStoreAll(Map<String, Object> entries) {
-        call("set_multi", entries);
+        call(Operation.SET_MULTI, entries);
     }
 
     @Override
     protected boolean doCompareAndSet(String key, Object expected, Object update) {
-        return (Boolean) call("cas", key, expected, update);
+        return (Boolean) call(Operation.CAS, key, expected, update);
     }
 
     /** Closes the connection. */

@@ -1,10 +1,12 @@
 package io.statestore.python;
 
+import io.statestore.codec.MsgpackValues;
 import io.statestore.OutcomeUnknownException;
+import io.statestore.StateStore;
 import io.statestore.StateStoreException;
 import io.statestore.StateTypeException;
 import io.statestore.WriteNotAppliedException;
-import io.statestore.value.ValueCodec;
+import io.statestore.value.MalformedDataException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -30,9 +32,6 @@ import org.msgpack.value.ValueType;
  * buffered, so a pipeline costs few system calls.
  */
 final class BridgeConnection implements Runnable {
-
-    /** The protocol versions this server speaks. */
-    static final List<Long> VERSIONS = List.of(1L);
 
     /**
      * Before a successful hello a frame may be at most this long (or the server's maximum, if lower): a hello
@@ -63,7 +62,7 @@ final class BridgeConnection implements Runnable {
 
     private final StateBridge bridge;
     private final SocketChannel channel;
-    private final RequestHandler handler;
+    private final StateStore store;
     private final byte[] token;
     private final int maxFrameBytes;
     private ByteBuffer in = ByteBuffer.allocate(PENDING_BUFFER_BYTES).flip();
@@ -75,11 +74,11 @@ final class BridgeConnection implements Runnable {
     /** Whether this connection holds one of the bridge's places for authenticated connections. */
     final AtomicBoolean holdsPlace = new AtomicBoolean();
 
-    BridgeConnection(StateBridge bridge, SocketChannel channel, RequestHandler handler, byte[] token,
+    BridgeConnection(StateBridge bridge, SocketChannel channel, StateStore store, byte[] token,
             int maxFrameBytes) {
         this.bridge = bridge;
         this.channel = channel;
-        this.handler = handler;
+        this.store = store;
         this.token = token;
         this.maxFrameBytes = maxFrameBytes;
     }
@@ -346,7 +345,7 @@ final class BridgeConnection implements Runnable {
         Object id = null;
         String op;
         List<Object> args;
-        try (MessageUnpacker unpacker = ValueCodec.newUnpacker(frame)) {
+        try (MessageUnpacker unpacker = MsgpackValues.newUnpacker(frame)) {
             if (unpacker.getNextFormat().getValueType() != ValueType.ARRAY) {
                 return malformed(null, "a request is a msgpack array [id, op, args...], got a msgpack "
                         + unpacker.getNextFormat().getValueType().name().toLowerCase());
@@ -360,18 +359,18 @@ final class BridgeConnection implements Runnable {
                 return malformed(null, "the request id (element 0) must be an integer, got a msgpack "
                         + unpacker.getNextFormat().getValueType().name().toLowerCase());
             }
-            id = ValueCodec.unpack(unpacker, frame.length);
+            id = MsgpackValues.unpack(unpacker, frame.length);
             if (unpacker.getNextFormat().getValueType() != ValueType.STRING) {
                 return malformed(id, "the op (element 1) must be a string, got a msgpack "
                         + unpacker.getNextFormat().getValueType().name().toLowerCase());
             }
-            op = (String) ValueCodec.unpack(unpacker, frame.length);
+            op = (String) MsgpackValues.unpack(unpacker, frame.length);
             if (count == 2) {
                 args = Collections.emptyList();
             } else {
                 args = new ArrayList<>(count - 2);
                 for (int i = 2; i < count; i++) {
-                    args.add(ValueCodec.unpack(unpacker, frame.length));
+                    args.add(MsgpackValues.unpack(unpacker, frame.length));
                 }
             }
             if (unpacker.hasNext()) {
@@ -379,27 +378,31 @@ final class BridgeConnection implements Runnable {
             }
         } catch (IOException | MessagePackException e) {
             return malformed(id, "malformed msgpack: " + e.getMessage());
+        } catch (MalformedDataException e) {
+            return malformed(id, e.getMessage());
         } catch (IllegalArgumentException e) {
             String message = String.valueOf(e.getMessage());
-            if (message.startsWith("malformed msgpack")) {
-                return malformed(id, message);
-            }
             if (!authenticated) {
                 return unauthorized(id, "the first request must be [id, \"hello\", [1], token]");
             }
             out.error(id, ErrorCode.BAD_ARGUMENT, "an argument is outside the value model: " + message);
             return true;
         }
-        if ("hello".equals(op)) {
+        Operation operation = Operation.named(op);
+        if (operation == Operation.HELLO) {
             return hello(id, args);
         }
         if (!authenticated) {
             return unauthorized(id, "the first request must be [id, \"hello\", [1], token], not \""
-                    + RequestHandler.excerpt(op) + "\"");
+                    + Protocol.excerpt(op) + "\"");
         }
         try {
-            out.success(id, handler.handle(op, args));
-        } catch (RequestHandler.Refusal e) {
+            if (operation == null) {
+                throw new Operation.Refusal(ErrorCode.UNKNOWN_OP, "unknown op \"" + Protocol.excerpt(op)
+                        + "\"; this server knows " + Operation.names());
+            }
+            out.success(id, operation.run(store, args));
+        } catch (Operation.Refusal e) {
             out.error(id, e.code, e.getMessage());
         } catch (StateTypeException e) {
             out.error(id, ErrorCode.WRONG_TYPE, e.getMessage());
@@ -445,15 +448,15 @@ final class BridgeConnection implements Runnable {
         long chosen = -1;
         if (versions instanceof List<?>) {
             for (Object version : (List<?>) versions) {
-                if (version instanceof Long && VERSIONS.contains(version) && (Long) version > chosen) {
+                if (version instanceof Long && Protocol.VERSIONS.contains(version) && (Long) version > chosen) {
                     chosen = (Long) version;
                 }
             }
         }
         if (chosen < 0) {
-            String offered = RequestHandler.excerpt(String.valueOf(versions));
+            String offered = Protocol.excerpt(String.valueOf(versions));
             out.error(id, ErrorCode.UNSUPPORTED_VERSION, "no common protocol version: the client offers " + offered
-                    + ", this server speaks " + VERSIONS + "; closing the connection");
+                    + ", this server speaks " + Protocol.VERSIONS + "; closing the connection");
             closeReason = "unsupported versions " + offered;
             bridge.problem("connection refused, no common protocol version", "client offered " + offered);
             return false;

@@ -239,7 +239,7 @@ final class BridgeListener implements Runnable {
 
     /** Takes a new connection: reads its hello at once if it is there, else queues it, making room if needed. */
     private void admit(SocketChannel channel) {
-        BridgeConnection connection = new BridgeConnection(bridge, channel, bridge.handler(), bridge.tokenBytes(),
+        BridgeConnection connection = new BridgeConnection(bridge, channel, bridge.store(), bridge.tokenBytes(),
                 bridge.options().maxFrameBytes());
         Pending pending = new Pending(connection);
         BridgeConnection.Stage stage;

@@ -1,6 +1,6 @@
 package io.statestore.python;
 
-import io.statestore.value.ValueCodec;
+import io.statestore.codec.MsgpackValues;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -30,7 +30,7 @@ final class FrameOutput extends OutputStream {
             packer.packArrayHeader(3);
             packId(id);
             packer.packInt(0);
-            ValueCodec.pack(packer, result);
+            MsgpackValues.pack(packer, result);
             end(start);
         } catch (IllegalArgumentException e) {
             abort(start);
@@ -54,7 +54,7 @@ final class FrameOutput extends OutputStream {
                 && ((java.math.BigInteger) id).bitLength() <= 64) {
             packer.packBigInteger((java.math.BigInteger) id);
         } else {
-            ValueCodec.pack(packer, id);
+            MsgpackValues.pack(packer, id);
         }
     }
 

@@ -69,7 +69,6 @@ public final class StateBridge implements AutoCloseable {
     private final StateStore store;
     private final BridgeOptions options;
     private final byte[] token;
-    private final RequestHandler handler;
     private final List<BridgeListener> listeners = new ArrayList<>();
     private final Set<BridgeConnection> connections = ConcurrentHashMap.newKeySet();
     private final Map<BridgeConnection, Thread> threads = new ConcurrentHashMap<>();
@@ -87,7 +86,6 @@ public final class StateBridge implements AutoCloseable {
         this.store = store;
         this.options = options;
         this.token = options.token().getBytes(StandardCharsets.UTF_8);
-        this.handler = new RequestHandler(store);
         this.watchdog = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "statestore-bridge-timer");
             thread.setDaemon(true);
@@ -140,10 +138,6 @@ public final class StateBridge implements AutoCloseable {
             channel.close();
             throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
-    }
-
-    RequestHandler handler() {
-        return handler;
     }
 
     byte[] tokenBytes() {

@@ -166,7 +166,7 @@ class BridgeOpsTest {
 
     @ParameterizedTest
     @EnumSource(TestBridges.Transport.class)
-    @DisplayName("store errors map to WRONG_TYPE, OVERFLOW and BAD_ARGUMENT, and leave the value as it was")
+    @DisplayName("store errors map to WRONG_TYPE, OVERFLOW and BAD_ARGUMENT, and leave the value as it was; set with nil removes")
     void storeErrorsMapToCodes(TestBridges.Transport transport) throws Exception {
         try (BridgeClient client = client(transport)) {
             client.store("s", "text");
@@ -177,7 +177,8 @@ class BridgeOpsTest {
             assertThrows(ArithmeticException.class, () -> client.incr("max", 1));
             assertEquals(Long.MAX_VALUE, store.fetch("max").orElseThrow());
             assertEquals(ErrorCode.BAD_ARGUMENT, client.request("set", "", 1L).error());
-            assertEquals(ErrorCode.BAD_ARGUMENT, client.request("set", "k", null).error());
+            store.store("k", "gone soon");
+            assertEquals(0L, client.request("set", "k", null).code(), "set with nil removes the key");
             assertEquals(ErrorCode.BAD_ARGUMENT, client.request("incr", "n", 2.5).error());
             assertEquals(ErrorCode.BAD_ARGUMENT, client.request("incr", "n", new BigInteger("99999999999999999999")).error());
             assertEquals("text", store.fetch("s").orElseThrow());

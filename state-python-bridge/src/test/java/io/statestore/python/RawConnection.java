@@ -1,5 +1,6 @@
 package io.statestore.python;
 
+import io.statestore.codec.MsgpackValues;
 import io.statestore.value.ValueCodec;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -51,7 +52,7 @@ final class RawConnection implements AutoCloseable {
         try (MessageBufferPacker packer = MessagePack.newDefaultBufferPacker()) {
             packer.packArrayHeader(request.length);
             for (Object element : request) {
-                ValueCodec.pack(packer, element);
+                MsgpackValues.pack(packer, element);
             }
             return packer.toByteArray();
         } catch (IOException e) {

@@ -1,0 +1,328 @@
+package io.statestore.python;
+
+import io.statestore.StateStore;
+import io.statestore.value.Values;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The bridge protocol's operations, each defined once: its name on the wire, its arguments (name, kind, whether
+ * it may be left out), what it returns, and what it does to the store. The server dispatches requests by this
+ * table and refuses wrong arguments by it ({@link #run}); {@link BridgeClient} names its requests by it.
+ * docs/protocol.md's table of ops and the Python package's ({@code statestore.protocol}) must say the same;
+ * {@code ProtocolDriftTest} fails when they do not.
+ *
+ * <p>Adding an op: a constant here (with the {@link StateStore} method behind it), a command in the Python
+ * package's {@code commands.py} and its protocol table, and a row in docs/protocol.md.
+ */
+enum Operation {
+
+    /** Opens a connection: answered by the connection itself ({@link BridgeConnection}), never dispatched. */
+    HELLO("hello", "map: version, server, max_frame", Argument.required("versions", Kind.VERSIONS),
+            Argument.required("token", Kind.TOKEN)) {
+        @Override
+        Object execute(StateStore store, Request request) {
+            throw new IllegalStateException("hello is answered by the connection");
+        }
+    },
+    PING("ping", "nil") {
+        @Override
+        Object execute(StateStore store, Request request) {
+            return null;
+        }
+    },
+    SET("set", "nil; storing nil removes the key", Argument.required("key", Kind.KEY),
+            Argument.required("value", Kind.VALUE)) {
+        @Override
+        Object execute(StateStore store, Request request) {
+            store.store(request.key(0), request.value(1));
+            return null;
+        }
+    },
+    GET("get", "the value, or nil when the key is absent", Argument.required("key", Kind.KEY)) {
+        @Override
+        Object execute(StateStore store, Request request) {
+            return store.fetch(request.key(0)).orElse(null);
+        }
+    },
+    DELETE("delete", "bool: whether something was removed", Argument.required("key", Kind.KEY)) {
+        @Override
+        Object execute(StateStore store, Request request) {
+            return store.remove(request.key(0));
+        }
+    },
+    KEYS("keys", "list of str, in no particular order", Argument.optional("prefix", Kind.PREFIX)) {
+        @Override
+        Object execute(StateStore store, Request request) {
+            return new ArrayList<>(store.keys(request.prefix(0)));
+        }
+    },
+    CLEAR("clear", "nil") {
+        @Override
+        Object execute(StateStore store, Request request) {
+            store.clear();
+            return null;
+        }
+    },
+    SIZE("size", "int") {
+        @Override
+        Object execute(StateStore store, Request request) {
+            return store.size();
+        }
+    },
+    INCR("incr", "int: the new value; an absent key counts as 0", Argument.required("key", Kind.KEY),
+            Argument.optional("amount", Kind.AMOUNT)) {
+        @Override
+        Object execute(StateStore store, Request request) {
+            return store.incr(request.key(0), request.amount(1));
+        }
+    },
+    DECR("decr", "int: the new value", Argument.required("key", Kind.KEY), Argument.optional("amount", Kind.AMOUNT)) {
+        @Override
+        Object execute(StateStore store, Request request) {
+            return store.decr(request.key(0), request.amount(1));
+        }
+    },
+    GET_MULTI("get_multi", "map key -> value for the keys present, in the order asked",
+            Argument.required("keys", Kind.KEY_LIST)) {
+        @Override
+        Object execute(StateStore store, Request request) {
+            return store.fetchAll(request.keyList(0));
+        }
+    },
+    SET_MULTI("set_multi", "nil; the whole batch is checked first, one bad entry writes nothing",
+            Argument.required("entries", Kind.ENTRIES)) {
+        @Override
+        Object execute(StateStore store, Request request) {
+            store.storeAll(request.entries(0));
+            return null;
+        }
+    },
+    CAS("cas", "bool: whether the value matched and was replaced", Argument.required("key", Kind.KEY),
+            Argument.required("expected", Kind.VALUE), Argument.required("update", Kind.VALUE)) {
+        @Override
+        Object execute(StateStore store, Request request) {
+            return store.compareAndSet(request.key(0), request.value(1), request.value(2));
+        }
+    };
+
+    /** What an argument must be. */
+    enum Kind {
+        /** A string; the store checks it further (non-empty, valid Unicode, length). */
+        KEY("str"),
+        /** Any value of the value model, nil included. */
+        VALUE("any value"),
+        /** A signed 64-bit integer; 1 when left out. */
+        AMOUNT("int64"),
+        /** A string or nil; every key when nil or left out. */
+        PREFIX("str or nil"),
+        /** A list of strings. */
+        KEY_LIST("list of str"),
+        /** A map from strings to values. */
+        ENTRIES("map str -> value"),
+        /** A list of integers: the protocol versions a client speaks. */
+        VERSIONS("list of int"),
+        /** A string: the bridge's token. */
+        TOKEN("str");
+
+        private final String description;
+
+        Kind(String description) {
+            this.description = description;
+        }
+
+        /** How docs/protocol.md describes the kind. */
+        String description() {
+            return description;
+        }
+    }
+
+    /** One argument: its name in the protocol's documents, its kind, and whether a request may leave it out. */
+    record Argument(String name, Kind kind, boolean optional) {
+
+        static Argument required(String name, Kind kind) {
+            return new Argument(name, kind, false);
+        }
+
+        static Argument optional(String name, Kind kind) {
+            return new Argument(name, kind, true);
+        }
+    }
+
+    private static final Map<String, Operation> BY_WIRE_NAME = Arrays.stream(values())
+            .collect(Collectors.toUnmodifiableMap(Operation::wireName, op -> op));
+
+    private final String wireName;
+    private final String result;
+    private final List<Argument> arguments;
+    private final int required;
+
+    Operation(String wireName, String result, Argument... arguments) {
+        this.wireName = wireName;
+        this.result = result;
+        this.arguments = List.of(arguments);
+        this.required = (int) this.arguments.stream().filter(argument -> !argument.optional()).count();
+    }
+
+    /** The op's name on the wire. */
+    String wireName() {
+        return wireName;
+    }
+
+    /** The op's arguments, in order. */
+    List<Argument> arguments() {
+        return arguments;
+    }
+
+    /** What the op returns, as docs/protocol.md says it. */
+    String result() {
+        return result;
+    }
+
+    /**
+     * Finds an op by its name on the wire.
+     *
+     * @return the op, or {@code null} if the protocol has none of that name
+     */
+    static Operation named(String wireName) {
+        return BY_WIRE_NAME.get(wireName);
+    }
+
+    /** The names of every op, for a message. */
+    static String names() {
+        return Arrays.stream(values()).map(Operation::wireName).collect(Collectors.joining(", "));
+    }
+
+    /**
+     * Checks a request's arguments against this op's and carries it out on the store.
+     *
+     * @return the result to send
+     * @throws Refusal          for a wrong number or kind of arguments
+     * @throws RuntimeException whatever the store throws
+     */
+    final Object run(StateStore store, List<Object> args) {
+        int count = args.size();
+        if (count < required || count > arguments.size()) {
+            String expected = required == arguments.size() ? String.valueOf(required)
+                    : required + " to " + arguments.size();
+            throw new Refusal(ErrorCode.BAD_ARGUMENT, "op \"" + wireName + "\" takes " + expected
+                    + (arguments.size() == 1 ? " argument" : " arguments")
+                    + (arguments.isEmpty() ? "" : " (" + arguments.stream().map(Argument::name)
+                    .collect(Collectors.joining(", ")) + ")") + "; got " + count);
+        }
+        return execute(store, new Request(this, args));
+    }
+
+    abstract Object execute(StateStore store, Request request);
+
+    /** A request the server refuses with a given code, before the store sees it. */
+    static final class Refusal extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final ErrorCode code;
+
+        Refusal(ErrorCode code, String message) {
+            super(message, null, false, false);
+            this.code = code;
+        }
+    }
+
+    /** A request's arguments, read as their kinds say, each wrong one refused naming the op and the argument. */
+    static final class Request {
+        private final Operation op;
+        private final List<Object> args;
+
+        Request(Operation op, List<Object> args) {
+            this.op = op;
+            this.args = args;
+        }
+
+        private Object at(int index) {
+            return index < args.size() ? args.get(index) : null;
+        }
+
+        private Refusal wrong(int index, String expected, Object got) {
+            return new Refusal(ErrorCode.BAD_ARGUMENT, "op \"" + op.wireName + "\": " + op.arguments.get(index).name()
+                    + " must be " + expected + ", got " + describe(got));
+        }
+
+        private static String describe(Object value) {
+            return value instanceof BigInteger ? "an integer outside the 64-bit range" : Values.typeName(value);
+        }
+
+        String key(int index) {
+            Object key = at(index);
+            if (!(key instanceof String)) {
+                throw wrong(index, "a string", key);
+            }
+            return (String) key;
+        }
+
+        Object value(int index) {
+            return at(index);
+        }
+
+        long amount(int index) {
+            if (index >= args.size()) {
+                return 1;
+            }
+            Object amount = args.get(index);
+            if (!(amount instanceof Long)) {
+                throw wrong(index, "a 64-bit integer", amount);
+            }
+            return (Long) amount;
+        }
+
+        String prefix(int index) {
+            Object prefix = at(index);
+            if (prefix == null) {
+                return "";
+            }
+            if (!(prefix instanceof String)) {
+                throw wrong(index, "a string or nil", prefix);
+            }
+            return (String) prefix;
+        }
+
+        List<String> keyList(int index) {
+            Object argument = at(index);
+            if (!(argument instanceof List<?>)) {
+                throw wrong(index, "a list of keys", argument);
+            }
+            List<?> list = (List<?>) argument;
+            List<String> keys = new ArrayList<>(list.size());
+            for (int i = 0; i < list.size(); i++) {
+                Object key = list.get(i);
+                if (!(key instanceof String)) {
+                    throw new Refusal(ErrorCode.BAD_ARGUMENT, "op \"" + op.wireName + "\": key " + i
+                            + " of the list must be a string, got " + describe(key));
+                }
+                keys.add((String) key);
+            }
+            return keys;
+        }
+
+        Map<String, Object> entries(int index) {
+            Object argument = at(index);
+            if (!(argument instanceof Map<?, ?>)) {
+                throw wrong(index, "a map of key to value", argument);
+            }
+            Map<?, ?> map = (Map<?, ?>) argument;
+            Map<String, Object> entries = new LinkedHashMap<>(map.size() * 4 / 3 + 1);
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                if (!(entry.getKey() instanceof String)) {
+                    throw new Refusal(ErrorCode.BAD_ARGUMENT, "op \"" + op.wireName + "\": every key must be a"
+                            + " string, got " + describe(entry.getKey()) + " " + entry.getKey()
+                            + "; nothing was written");
+                }
+                entries.put((String) entry.getKey(), entry.getValue());
+            }
+            return Collections.unmodifiableMap(entries);
+        }
+    }
+}
