@@ -21,8 +21,8 @@ processes in parallel (each with its own connection). After a warm-up of every c
 compiles the server's hot paths in its first seconds), each measurement runs ``--seconds`` and
 the best of ``--rounds`` interleaved rounds is kept.
 
-Needs: Java 17+, ``state-python-bridge/target/statestore.jar`` (``./mvnw -q -pl
-state-python-bridge -am package -DskipTests``), ``benchmarks/target/benchmarks.jar`` for the
+Needs: Java 17+, ``statestore-cli/target/statestore.jar`` (``./mvnw -q -pl
+statestore-cli -am package -DskipTests``), ``benchmarks/target/benchmarks.jar`` for the
 echo reference (``./mvnw -q -pl benchmarks -am package -DskipTests``), the ``msgpack`` package,
 and for the Redis column ``redis-server`` on PATH plus the ``redis`` package (``apt-get install
 redis-server``, ``pip install redis``). Whatever is missing is named and its column left out.
@@ -294,7 +294,7 @@ def echo_rate(sock_path: Path, seconds: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--jar", type=Path, default=ROOT / "state-python-bridge" / "target" / "statestore.jar")
+    parser.add_argument("--jar", type=Path, default=ROOT / "statestore-cli" / "target" / "statestore.jar")
     parser.add_argument("--echo-jar", type=Path, default=None,
                         help="class path of the echo server (default: benchmarks/target/benchmarks.jar, "
                              "else benchmarks/target/classes)")

@@ -36,8 +36,8 @@ The data files go into a fresh directory under ``--dir`` (default: the system's 
 removed at the end. Put it on a real disk: the output names the filesystem, and warns when it is
 ``tmpfs``, where forcing a write to disk costs nothing.
 
-Needs: Java 17+, ``state-python-bridge/target/statestore.jar`` (``./mvnw -q -pl
-state-python-bridge -am package -DskipTests``), the ``msgpack`` package; for the Redis column
+Needs: Java 17+, ``statestore-cli/target/statestore.jar`` (``./mvnw -q -pl
+statestore-cli -am package -DskipTests``), the ``msgpack`` package; for the Redis column
 ``redis-server`` on PATH plus the ``redis`` package (``apt-get install redis-server``, ``pip
 install redis``); for the SQLite column the ``diskcache`` package (``pip install diskcache``).
 Whatever is missing is named and its column left out.
@@ -387,7 +387,7 @@ def main() -> int:
     """Parses the arguments, runs the benchmark, prints the report; 0 when the counters check."""
     load_at_start = load_average()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--jar", type=Path, default=ROOT / "state-python-bridge" / "target" / "statestore.jar")
+    parser.add_argument("--jar", type=Path, default=ROOT / "statestore-cli" / "target" / "statestore.jar")
     parser.add_argument("--seconds", type=float, default=1.0, help="length of one measurement")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; the median is shown")
     parser.add_argument("--dir", type=Path, default=None,

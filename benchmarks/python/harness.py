@@ -205,7 +205,7 @@ def missing_java_or_jar(jar: Path) -> str | None:
     """What keeps a script from starting the bridge: no ``java`` on PATH, or no jar; ``None`` if
     both are there."""
     if not jar.is_file():
-        return f"missing: {jar} (build: ./mvnw -q -pl state-python-bridge -am package -DskipTests)"
+        return f"missing: {jar} (build: ./mvnw -q -pl statestore-cli -am package -DskipTests)"
     if shutil.which("java") is None:
         return "missing: java (Java 17+) on PATH"
     return None

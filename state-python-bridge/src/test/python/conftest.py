@@ -1,8 +1,9 @@
 """Fixtures: real statestore bridges started from the jar, one per backend, and clients of them.
 
 The bridge is ``java -jar $STATESTORE_JAR serve --store URI --unix SOCK --tcp 127.0.0.1:0
---token T``; Maven sets STATESTORE_JAR (and PYTHONPATH to the package under test). Each bridge
-process is killed when its tests are done, also when they fail.
+--token T``. The statestore-cli module builds that jar and runs this suite, setting STATESTORE_JAR
+(and PYTHONPATH to the package under test); run by hand, the default is the jar that module builds.
+Each bridge process is killed when its tests are done, also when they fail.
 """
 
 import os
@@ -37,9 +38,10 @@ STOP_TIMEOUT_SECONDS = 15.0
 def _jar() -> str:
     jar = os.environ.get("STATESTORE_JAR")
     if not jar:
-        jar = str(Path(__file__).resolve().parents[3] / "target" / "statestore.jar")
+        jar = str(Path(__file__).resolve().parents[4] / "statestore-cli" / "target" / "statestore.jar")
     if not Path(jar).is_file():
-        pytest.fail(f"no statestore jar at {jar}: build it (mvn package) or set STATESTORE_JAR")
+        pytest.fail(f"no statestore jar at {jar}: build it (./mvnw -pl statestore-cli -am package"
+                    " -DskipTests) or set STATESTORE_JAR")
     return jar
 
 

@@ -36,9 +36,9 @@ final class ChildProcess {
         return System.getenv().getOrDefault("PYTHON", "python3");
     }
 
-    /** The runnable command-line jar, built by the state-python-bridge module earlier in the reactor. */
+    /** The runnable command-line jar, built by the statestore-cli module earlier in the reactor. */
     static Path statestoreJar() {
-        Path jar = Path.of("..", "state-python-bridge", "target", "statestore.jar").toAbsolutePath().normalize();
+        Path jar = Path.of("..", "statestore-cli", "target", "statestore.jar").toAbsolutePath().normalize();
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing; build it with ./mvnw package");
         }

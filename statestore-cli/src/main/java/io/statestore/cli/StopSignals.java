@@ -1,4 +1,4 @@
-package io.statestore.python.cli;
+package io.statestore.cli;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

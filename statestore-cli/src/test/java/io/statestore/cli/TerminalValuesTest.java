@@ -1,4 +1,4 @@
-package io.statestore.python.cli;
+package io.statestore.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.statestore.python.cli;
+package io.statestore.cli;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.statestore.python.cli;
+package io.statestore.cli;
 
 import java.io.BufferedReader;
 import java.io.IOException;

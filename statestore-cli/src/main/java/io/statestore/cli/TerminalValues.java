@@ -1,4 +1,4 @@
-package io.statestore.python.cli;
+package io.statestore.cli;
 
 import java.math.BigInteger;
 import java.util.Base64;

@@ -1,4 +1,4 @@
-package io.statestore.python.cli;
+package io.statestore.cli;
 
 import io.statestore.StateStore;
 import java.util.concurrent.Callable;
