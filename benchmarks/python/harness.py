@@ -167,14 +167,15 @@ def _socket_path(started: Started, name: str) -> Path:
     return sock
 
 
-def start_bridge(started: Started, jar: Path, store: str = "memory:") -> tuple[str, str]:
+def start_bridge(started: Started, jar: Path, store: str = "memory:",
+                 options: Sequence[str] = ()) -> tuple[str, str]:
     """Starts ``java -jar JAR serve`` over the store URI ``store`` on a Unix socket in the work
-    directory, with a random token; returns its ``STATESTORE_ADDRESS`` and the token once it has
-    printed ``ready``."""
+    directory, with a random token and the further ``serve`` flags ``options``; returns its
+    ``STATESTORE_ADDRESS`` and the token once it has printed ``ready``."""
     sock = _socket_path(started, "bridge.sock")
     token = os.urandom(16).hex()
     process = started.popen(["java", "-jar", str(jar), "serve", "--store", store,
-                             "--unix", str(sock), "--token", token])
+                             "--unix", str(sock), "--token", token, *options])
     lines = read_until_ready(process, "statestore bridge")
     address = next(line.split("=", 1)[1] for line in lines if line.startswith("STATESTORE_ADDRESS="))
     return address, token
