@@ -284,15 +284,7 @@ public final class MsgpackValues {
                 return unpacker.unpackDouble();
             case STRING: {
                 int length = checkLength(unpacker, inputLength, unpacker.unpackRawStringHeader(), "a string");
-                ByteBuffer utf8 = ByteBuffer.wrap(unpacker.readPayload(length));
-                try {
-                    return StandardCharsets.UTF_8.newDecoder()
-                            .onMalformedInput(CodingErrorAction.REPORT)
-                            .onUnmappableCharacter(CodingErrorAction.REPORT)
-                            .decode(utf8).toString();
-                } catch (CharacterCodingException e) {
-                    throw new MalformedDataException("malformed msgpack: a string is not valid UTF-8", e);
-                }
+                return string(unpacker.readPayload(length));
             }
             case BINARY: {
                 int length = checkLength(unpacker, inputLength, unpacker.unpackBinaryHeader(), "a binary");
@@ -339,6 +331,31 @@ public final class MsgpackValues {
             }
             default:
                 throw new IllegalArgumentException("msgpack format " + format + " is not part of the value model");
+        }
+    }
+
+    /**
+     * Decodes a string's UTF-8 bytes, refusing invalid UTF-8 rather than replacing it. Keys and most strings
+     * are ASCII, which is decoded without a decoder.
+     */
+    private static String string(byte[] utf8) {
+        boolean ascii = true;
+        for (byte b : utf8) {
+            if (b < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return new String(utf8, StandardCharsets.ISO_8859_1);
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(utf8)).toString();
+        } catch (CharacterCodingException e) {
+            throw new MalformedDataException("malformed msgpack: a string is not valid UTF-8", e);
         }
     }
 

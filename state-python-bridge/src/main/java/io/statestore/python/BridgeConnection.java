@@ -21,8 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePackException;
 import org.msgpack.core.MessageUnpacker;
+import org.msgpack.core.buffer.ArrayBufferInput;
 import org.msgpack.value.ValueType;
 
 /**
@@ -67,6 +69,9 @@ final class BridgeConnection implements Runnable {
     private final int maxFrameBytes;
     private ByteBuffer in = ByteBuffer.allocate(PENDING_BUFFER_BYTES).flip();
     private final FrameOutput out = new FrameOutput();
+    /** Reads each request frame in turn: one reader per connection, not one per frame. */
+    private final ArrayBufferInput requestInput = new ArrayBufferInput(new byte[0]);
+    private final MessageUnpacker requestReader = MessagePack.newDefaultUnpacker(requestInput);
     /** Closes the connection unless the frame being read arrives whole in time; null while none is armed. */
     private ScheduledFuture<?> frameDeadline;
     private volatile boolean authenticated;
@@ -345,7 +350,10 @@ final class BridgeConnection implements Runnable {
         Object id = null;
         String op;
         List<Object> args;
-        try (MessageUnpacker unpacker = MsgpackValues.newUnpacker(frame)) {
+        requestInput.reset(frame);
+        requestReader.reset(requestInput);
+        MessageUnpacker unpacker = requestReader;
+        try {
             if (unpacker.getNextFormat().getValueType() != ValueType.ARRAY) {
                 return malformed(null, "a request is a msgpack array [id, op, args...], got a msgpack "
                         + unpacker.getNextFormat().getValueType().name().toLowerCase());
