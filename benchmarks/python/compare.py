@@ -42,6 +42,7 @@ import argparse
 import importlib.util
 import multiprocessing
 import os
+import subprocess
 import shutil
 import socket
 import sys
@@ -55,6 +56,7 @@ from harness import (
     VALUE,
     Started,
     fmt,
+    load_average,
     machine_note,
     missing_java_or_jar,
     parallel_rate,
@@ -236,6 +238,10 @@ class ManagerSystem(System):
         self.state[KEY] = VALUE
         self.state["bench:counter"] = 0
 
+    def manager_pid(self) -> int:
+        """The manager's server process."""
+        return self.manager._process.pid
+
     def cases(self) -> dict[str, Callable[[float], float | None]]:
         state, lock = self.state, self.lock
 
@@ -292,6 +298,13 @@ def echo_rate(sock_path: Path, seconds: float) -> float:
 # report
 
 
+def pin(cpu: int, server_pids: list[int]) -> None:
+    """Pins this process (and so the clients it forks) and every thread of the servers to one CPU."""
+    for pid in server_pids:
+        subprocess.run(["taskset", "-a", "-cp", str(cpu), str(pid)], check=True, capture_output=True)
+    os.sched_setaffinity(0, {cpu})
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jar", type=Path, default=ROOT / "statestore-cli" / "target" / "statestore.jar")
@@ -300,6 +313,9 @@ def main() -> int:
                              "else benchmarks/target/classes)")
     parser.add_argument("--seconds", type=float, default=0.6, help="length of one measurement")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; the best is kept")
+    parser.add_argument("--pin", type=int, default=None, metavar="CPU",
+                        help="run every server (all their threads) and every client on this one CPU, so that a"
+                             " round trip never wakes an idle core")
     args = parser.parse_args()
 
     missing = []
@@ -332,6 +348,9 @@ def main() -> int:
             started.cleanups.append(systems[-1].close)
         systems.append(ManagerSystem(started))
         echo_sock = start_echo(started, echo_jar) if echo_jar is not None else None
+        if args.pin is not None:
+            pin(args.pin, [process.pid for process in started.processes]
+                + [system.manager_pid() for system in systems if isinstance(system, ManagerSystem)])
 
         case_names = list(systems[0].cases())
         best: dict[tuple[str, str], float | None] = {}
@@ -361,8 +380,10 @@ def main() -> int:
         header += ["statestore / redis"] if "redis" in names else []
         header += ["statestore / Manager"]
         print()
-        print(f"Command: python3 benchmarks/python/compare.py --seconds {args.seconds} --rounds {args.rounds}")
-        print(f"Machine: {note}")
+        pinned = "" if args.pin is None else f" --pin {args.pin}"
+        print(f"Command: python3 benchmarks/python/compare.py --seconds {args.seconds} --rounds {args.rounds}{pinned}")
+        print(f"Machine: {note}, {load_average()} at end"
+              + ("" if args.pin is None else f"; every server and client pinned to CPU {args.pin}"))
         print()
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))
