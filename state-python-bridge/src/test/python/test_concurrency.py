@@ -64,7 +64,7 @@ def test_threads_with_their_own_clients_and_pipelines_end_exact(bridge) -> None:
 
 def _increment_in_child(key: str, count: int, inherited: Client) -> None:
     # The connection inherited from the parent has been dropped here, never used.
-    assert inherited._sock is None, "a forked child still holds its parent's socket"
+    assert inherited.connection.sock is None, "a forked child still holds its parent's socket"
     for _ in range(count):
         state_incr(key)
     assert statestore.default_client() is not inherited
@@ -75,7 +75,7 @@ def test_forked_processes_incrementing_one_key_end_exact(worker_env) -> None:
     # touch its socket.
     state_set("forked", 0)
     parent_client = statestore.default_client()
-    parent_socket = parent_client._sock
+    parent_socket = parent_client.connection.sock
     assert parent_socket is not None
 
     context = multiprocessing.get_context("fork")
@@ -97,19 +97,19 @@ def test_forked_processes_incrementing_one_key_end_exact(worker_env) -> None:
     assert state_get("forked") == PROCESSES * INCREMENTS_PER_PROCESS
     # The parent's own connection is the one it had, still in step with the server.
     assert statestore.default_client() is parent_client
-    assert parent_client._sock is parent_socket
+    assert parent_client.connection.sock is parent_socket
     assert state_incr("forked") == PROCESSES * INCREMENTS_PER_PROCESS + 1
 
 
 def test_os_fork_child_opens_its_own_connection(worker_env) -> None:
     state_set("pid", "parent")
-    parent_socket = statestore.default_client()._sock
+    parent_socket = statestore.default_client().connection.sock
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child
         status = 1
         try:
             fresh = statestore.default_client()
-            if fresh._sock is not parent_socket and state_get("pid") == "parent":
+            if fresh.connection.sock is not parent_socket and state_get("pid") == "parent":
                 state_set("pid", f"child {os.getpid()}")
                 status = 0
         finally:
@@ -117,7 +117,7 @@ def test_os_fork_child_opens_its_own_connection(worker_env) -> None:
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert state_get("pid") == f"child {child}"
-    assert statestore.default_client()._sock is parent_socket
+    assert statestore.default_client().connection.sock is parent_socket
 
 
 def test_a_finished_thread_gives_its_connection_back(private_bridge, monkeypatch) -> None:

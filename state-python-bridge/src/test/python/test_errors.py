@@ -129,14 +129,14 @@ def test_incr_on_an_integer_beyond_int64_is_a_type_or_overflow_error(client: Cli
 
 
 def test_connection_stays_usable_after_server_errors(client: Client) -> None:
-    connection = client._sock
+    connection = client.connection.sock
     client.set("s", "text")
     for _ in range(3):
         with pytest.raises(StateTypeError):
             client.incr("s")
         with pytest.raises(InvalidArgumentError):
             client.get("")
-    assert client._sock is connection
+    assert client.connection.sock is connection
     assert client.get("s") == "text"
 
 
@@ -214,7 +214,7 @@ def test_frame_far_above_the_limit_still_reports_frame_too_large(private_bridge)
 
 def test_unknown_op_is_a_protocol_error_and_the_connection_carries_on(client: Client) -> None:
     with pytest.raises(ProtocolError, match="frobnicate") as raised:
-        client._call("frobnicate", 1)
+        client.connection.call("frobnicate", (1,))
     assert raised.value.code == 4
     client.set("k", 1)
     assert client.get("k") == 1

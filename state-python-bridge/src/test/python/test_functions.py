@@ -1,5 +1,6 @@
 """Every operation, through the module-level functions (as a worker calls them) and through Client."""
 
+import inspect
 import threading
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 import statestore
 from statestore import (
     Client,
+    Commands,
     state_cas,
     state_clear,
     state_decr,
@@ -171,3 +173,24 @@ def test_client_as_context_manager_closes(bridge) -> None:
         connected.ping()
     with pytest.raises(statestore.ConnectionLostError, match="closed"):
         connected.ping()
+
+
+
+class _Recorder(Commands):
+    """Commands whose execute_command hands back the op it was given, instead of sending it."""
+
+    def execute_command(self, op: str, args: tuple, if_nil: object = None) -> object:
+        return op
+
+
+def test_every_command_has_its_module_function_and_sends_its_own_name() -> None:
+    names = Commands.command_names()
+    assert {"get", "set", "incr", "cas"} <= set(names) and "execute_command" not in names
+    samples = {"keys": ["k"], "entries": {"k": 1}}
+    for name in names:
+        assert f"state_{name}" in statestore.__all__, f"no module-level state_{name}"
+        assert getattr(statestore, f"state_{name}").__func__ is getattr(Commands, name)
+        method = getattr(_Recorder(), name)
+        required = [samples.get(p.name, "k") for p in inspect.signature(method).parameters.values()
+                    if p.default is inspect.Parameter.empty]
+        assert method(*required) == name, f"Commands.{name} sends another op"

@@ -31,7 +31,7 @@ def test_pipeline_of_150_mixed_operations_returns_results_in_order(client: Clien
 def test_pipeline_is_sent_in_one_write(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     client.ping()
     writes = []
-    real_sendall = client._sock.sendall
+    real_sendall = client.connection.sock.sendall
 
     class CountingSocket:
         def __init__(self, sock):
@@ -44,7 +44,7 @@ def test_pipeline_is_sent_in_one_write(client: Client, monkeypatch: pytest.Monke
         def __getattr__(self, name):
             return getattr(self._sock, name)
 
-    monkeypatch.setattr(client, "_sock", CountingSocket(client._sock))
+    monkeypatch.setattr(client.connection, "sock", CountingSocket(client.connection.sock))
     pipe = client.pipeline()
     for i in range(200):
         pipe.incr("n")

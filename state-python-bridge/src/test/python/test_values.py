@@ -156,19 +156,30 @@ def test_unsupported_type_is_rejected_naming_the_type(client: Client, value: Any
 
 def test_unsupported_value_is_rejected_before_anything_is_sent(client: Client) -> None:
     client.ping()
-    connection = client._sock
+    connection = client.connection.sock
     with pytest.raises(InvalidArgumentError, match="set"):
         client.set("k", {"a": {1}})
     # The request was never written: the same connection carries on, in step with the server.
-    assert client._sock is connection
+    assert client.connection.sock is connection
     client.set("k", "fine")
     assert client.get("k") == "fine"
 
 
-def test_top_level_none_is_not_a_value(client: Client) -> None:
-    with pytest.raises(InvalidArgumentError, match="delete"):
-        client.set("k", None)
-    assert client.get("k", "absent") == "absent"
+def test_setting_none_removes_the_key(client: Client) -> None:
+    # py_state code runs unchanged: state_set('last_error', None) is accepted, and reading the key
+    # back gives None (or the default), as absence does; a key never holds a stored None.
+    client.set("last_error", "boom")
+    client.set("last_error", None)
+    assert client.get("last_error") is None
+    assert client.get("last_error", "absent") == "absent"
+    assert "last_error" not in client.keys()
+    client.set("never_set", None)
+    assert client.size() == 0
+    client.set_multi({"a": 1, "b": 2})
+    client.set_multi({"a": None, "c": 3})
+    assert client.get_multi(["a", "b", "c"]) == {"b": 2, "c": 3}
+    pipe = client.pipeline()
+    assert pipe.set("b", None).get("b", "gone").execute() == [None, "gone"]
 
 
 def test_unpaired_surrogate_is_rejected(client: Client) -> None:

@@ -21,9 +21,10 @@ Errors are exceptions of the :class:`StateStoreError` hierarchy (see :mod:`state
 
 import os
 import threading
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any
 
-from .client import Client, Pipeline, PROTOCOL_VERSIONS, parse_address
+from .client import PROTOCOL_VERSIONS, Client, Pipeline, parse_address
+from .commands import Commands
 from .errors import (
     AuthenticationError,
     ConfigurationError,
@@ -40,13 +41,35 @@ from .errors import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "state_set", "state_get", "state_delete", "state_keys", "state_clear", "state_incr",
-    "state_decr", "state_get_multi", "state_set_multi", "state_cas", "state_size",
-    "default_client", "reset_default_client",
-    "Client", "Pipeline", "PROTOCOL_VERSIONS", "parse_address",
-    "StateStoreError", "ConfigurationError", "ConnectionLostError", "ProtocolError",
-    "AuthenticationError", "InvalidArgumentError", "StateTypeError", "CounterOverflowError",
-    "WriteNotAppliedError", "OutcomeUnknownError",
+    "PROTOCOL_VERSIONS",
+    "AuthenticationError",
+    "Client",
+    "Commands",
+    "ConfigurationError",
+    "ConnectionLostError",
+    "CounterOverflowError",
+    "InvalidArgumentError",
+    "OutcomeUnknownError",
+    "Pipeline",
+    "ProtocolError",
+    "StateStoreError",
+    "StateTypeError",
+    "WriteNotAppliedError",
+    "default_client",
+    "parse_address",
+    "reset_default_client",
+    "state_cas",
+    "state_clear",
+    "state_decr",
+    "state_delete",
+    "state_get",
+    "state_get_multi",
+    "state_incr",
+    "state_keys",
+    "state_ping",
+    "state_set",
+    "state_set_multi",
+    "state_size",
 ]
 
 _per_thread = threading.local()
@@ -61,7 +84,8 @@ def _new_default_client() -> Client:
 def default_client() -> Client:
     """Returns this thread's default client (made from the environment on first use)."""
     try:
-        return _per_thread.client
+        client: Client = _per_thread.client
+        return client
     except AttributeError:
         return _new_default_client()
 
@@ -76,7 +100,7 @@ def reset_default_client() -> None:
 
 
 def _after_fork_in_child() -> None:
-    # The inherited clients have already dropped their descriptors (statestore.client registers
+    # The inherited connections have already dropped their sockets (statestore.connection registers
     # that first); start with no default clients so each thread of the child connects anew.
     global _per_thread
     _per_thread = threading.local()
@@ -86,80 +110,31 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def state_set(key: str, value: Any) -> None:
-    """Stores ``value`` under ``key``, replacing what was there."""
-    try:
-        client = _per_thread.client
-    except AttributeError:
-        client = _new_default_client()
-    client.set(key, value)
+class _ThreadsDefaultClient(Commands):
+    """The commands, each carried out by the calling thread's default client."""
+
+    __slots__ = ()
+
+    def execute_command(self, op: str, args: tuple[Any, ...], if_nil: Any = None) -> Any:
+        try:
+            client: Client = _per_thread.client
+        except AttributeError:
+            client = _new_default_client()
+        return client.connection.call(op, args, if_nil)
 
 
-def state_get(key: str, default: Any = None) -> Any:
-    """Returns the value stored under ``key``, or ``default`` when the key is absent."""
-    try:
-        client = _per_thread.client
-    except AttributeError:
-        client = _new_default_client()
-    value = client._call("get", key)
-    return default if value is None else value
-
-
-def state_delete(key: str) -> bool:
-    """Removes ``key``; returns whether something was removed."""
-    try:
-        client = _per_thread.client
-    except AttributeError:
-        client = _new_default_client()
-    return client._call("delete", key)
-
-
-def state_keys(prefix: Optional[str] = None) -> List[str]:
-    """Returns a snapshot of all keys, or of those starting with ``prefix``."""
-    return default_client().keys(prefix)
-
-
-def state_clear() -> None:
-    """Removes every key."""
-    default_client().clear()
-
-
-def state_incr(key: str, amount: int = 1) -> int:
-    """Atomically adds ``amount`` to the integer under ``key`` (absent counts as 0); returns the new
-    value. Raises :class:`StateTypeError` for a non-integer value and :class:`CounterOverflowError`
-    past the signed 64-bit range, leaving the value unchanged."""
-    try:
-        client = _per_thread.client
-    except AttributeError:
-        client = _new_default_client()
-    return client._call("incr", key, amount)
-
-
-def state_decr(key: str, amount: int = 1) -> int:
-    """Atomically subtracts ``amount`` from the integer under ``key``; see :func:`state_incr`."""
-    try:
-        client = _per_thread.client
-    except AttributeError:
-        client = _new_default_client()
-    return client._call("decr", key, amount)
-
-
-def state_get_multi(keys: Iterable[str]) -> Dict[str, Any]:
-    """Returns a dict of those of ``keys`` that are present, with their values."""
-    return default_client().get_multi(keys)
-
-
-def state_set_multi(mapping: Mapping[str, Any]) -> None:
-    """Stores every entry of ``mapping``; one bad entry fails the batch and nothing is written."""
-    default_client().set_multi(mapping)
-
-
-def state_cas(key: str, expected: Any, update: Any) -> bool:
-    """Compare-and-set: replaces the value under ``key`` with ``update`` (``None``: remove) if it
-    equals ``expected`` (``None``: absent); returns whether it did."""
-    return default_client().cas(key, expected, update)
-
-
-def state_size() -> int:
-    """Returns the number of keys."""
-    return default_client().size()
+# The functions of py_state (and the rest of the commands), each one the command of
+# statestore.commands bound to the calling thread's default client.
+_default = _ThreadsDefaultClient()
+state_ping = _default.ping
+state_set = _default.set
+state_get = _default.get
+state_delete = _default.delete
+state_keys = _default.keys
+state_clear = _default.clear
+state_size = _default.size
+state_incr = _default.incr
+state_decr = _default.decr
+state_get_multi = _default.get_multi
+state_set_multi = _default.set_multi
+state_cas = _default.cas

@@ -15,7 +15,7 @@ import msgpack
 
 from .errors import InvalidArgumentError, ProtocolError
 
-__all__ = ["BIG_INTEGER_EXT_TYPE", "new_packer", "unpack", "ext_hook", "describe_unsupported"]
+__all__ = ["BIG_INTEGER_EXT_TYPE", "describe_unsupported", "ext_hook", "new_packer", "unpack"]
 
 #: The msgpack ext type that carries an integer outside the int64/uint64 range.
 BIG_INTEGER_EXT_TYPE = 1

@@ -4,19 +4,21 @@ Each error the bridge server reports carries a numeric code (see the protocol do
 client turns it into the class below that matches, keeping the server's message.
 """
 
-from typing import Dict, Optional, Type
+from typing import Optional
+
+from .protocol import ErrorCode
 
 __all__ = [
-    "StateStoreError",
+    "AuthenticationError",
     "ConfigurationError",
     "ConnectionLostError",
-    "ProtocolError",
-    "AuthenticationError",
-    "InvalidArgumentError",
-    "StateTypeError",
     "CounterOverflowError",
-    "WriteNotAppliedError",
+    "InvalidArgumentError",
     "OutcomeUnknownError",
+    "ProtocolError",
+    "StateStoreError",
+    "StateTypeError",
+    "WriteNotAppliedError",
     "error_for_code",
 ]
 
@@ -57,8 +59,7 @@ class AuthenticationError(StateStoreError):
 
 class InvalidArgumentError(StateStoreError, ValueError):
     """A bad key (not a string, empty, longer than 64 KiB of UTF-8, unpaired surrogates), a value
-    outside the value model (a set, a datetime, an arbitrary object, a top-level ``None``), or
-    wrong arguments. Nothing was written."""
+    outside the value model (a set, a datetime, an arbitrary object), or wrong arguments. Nothing was written."""
 
 
 class StateTypeError(StateStoreError, TypeError):
@@ -83,33 +84,19 @@ class OutcomeUnknownError(StateStoreError):
     unlike an ``incr``)."""
 
 
-# Protocol error codes, as the server sends them.
-MALFORMED = 1
-UNAUTHORIZED = 2
-UNSUPPORTED_VERSION = 3
-UNKNOWN_OP = 4
-BAD_ARGUMENT = 5
-WRONG_TYPE = 6
-OVERFLOW = 7
-FRAME_TOO_LARGE = 8
-STORE_ERROR = 9
-SERVER_BUSY = 10
-NOT_APPLIED = 11
-OUTCOME_UNKNOWN = 12
-
-_CLASS_BY_CODE: Dict[int, Type[StateStoreError]] = {
-    MALFORMED: ProtocolError,
-    UNAUTHORIZED: AuthenticationError,
-    UNSUPPORTED_VERSION: ProtocolError,
-    UNKNOWN_OP: ProtocolError,
-    BAD_ARGUMENT: InvalidArgumentError,
-    WRONG_TYPE: StateTypeError,
-    OVERFLOW: CounterOverflowError,
-    FRAME_TOO_LARGE: ProtocolError,
-    STORE_ERROR: StateStoreError,
-    SERVER_BUSY: StateStoreError,
-    NOT_APPLIED: WriteNotAppliedError,
-    OUTCOME_UNKNOWN: OutcomeUnknownError,
+_CLASS_BY_CODE: dict[int, type[StateStoreError]] = {
+    ErrorCode.MALFORMED: ProtocolError,
+    ErrorCode.UNAUTHORIZED: AuthenticationError,
+    ErrorCode.UNSUPPORTED_VERSION: ProtocolError,
+    ErrorCode.UNKNOWN_OP: ProtocolError,
+    ErrorCode.BAD_ARGUMENT: InvalidArgumentError,
+    ErrorCode.WRONG_TYPE: StateTypeError,
+    ErrorCode.OVERFLOW: CounterOverflowError,
+    ErrorCode.FRAME_TOO_LARGE: ProtocolError,
+    ErrorCode.STORE_ERROR: StateStoreError,
+    ErrorCode.SERVER_BUSY: StateStoreError,
+    ErrorCode.NOT_APPLIED: WriteNotAppliedError,
+    ErrorCode.OUTCOME_UNKNOWN: OutcomeUnknownError,
 }
 
 

@@ -37,7 +37,7 @@ class ProtocolDriftTest {
     private static String docs;
     private static PythonTable python;
 
-    /** What the Python package says, as {@code python3 -m statestore.protocol} prints it. */
+    /** What the Python package says, as {@code python3 -m statestore protocol} prints it. */
     private record PythonTable(List<Long> versions, Map<String, Long> errorCodes, Map<String, List<String>> operations) {
     }
 
@@ -56,7 +56,7 @@ class ProtocolDriftTest {
     /** Runs the package's own table through a little Python that prints it as lines this test reads. */
     private static PythonTable pythonTable() throws IOException, InterruptedException {
         String script = "import json, subprocess, sys\n"
-                + "out = subprocess.run([sys.executable, '-m', 'statestore.protocol'], capture_output=True, text=True,"
+                + "out = subprocess.run([sys.executable, '-m', 'statestore', 'protocol'], capture_output=True, text=True,"
                 + " check=True).stdout\n"
                 + "table = json.loads(out)\n"
                 + "print('versions', *table['versions'])\n"
@@ -66,8 +66,8 @@ class ProtocolDriftTest {
         builder.environment().put("PYTHONPATH", PYTHON_PACKAGE.toAbsolutePath().toString());
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "python3 -m statestore.protocol did not finish");
-        assertEquals(0, process.exitValue(), "python3 -m statestore.protocol failed: " + output);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "python3 -m statestore protocol did not finish");
+        assertEquals(0, process.exitValue(), "python3 -m statestore protocol failed: " + output);
         List<Long> versions = new ArrayList<>();
         Map<String, Long> codes = new TreeMap<>();
         Map<String, List<String>> operations = new TreeMap<>();
