@@ -10,7 +10,8 @@ import picocli.CommandLine.Parameters;
 /** {@code statestore set KEY VALUE}. */
 @Command(name = "set", mixinStandardHelpOptions = true,
         description = {"Stores VALUE under KEY. VALUE is read as an integer (42, -7, any size), a float (1.5, 2e3),"
-                + " true or false when it looks like one, else as a string; --string keeps it a string."})
+                + " true or false when it looks like one, else as a string; --string keeps it a string. VALUE null"
+                + " removes KEY, as storing null does everywhere."})
 final class SetCommand implements Callable<Integer> {
 
     @Mixin

@@ -11,8 +11,9 @@ import java.util.regex.Pattern;
  * How the terminal commands read and print values.
  *
  * <p>Reading ({@code set}): an integer literal becomes an integer (of any size), a decimal literal with a
- * point or an exponent a float, {@code true}/{@code false} a boolean, anything else a string as typed;
- * {@code --string} keeps it a string whatever it looks like.
+ * point or an exponent a float, {@code true}/{@code false} a boolean, {@code null} is null (which the
+ * store takes as "remove the key", as everywhere else), anything else a string as typed; {@code --string}
+ * keeps it a string whatever it looks like.
  *
  * <p>Printing: a top-level string as it is (so scripts get the raw text), numbers and booleans as literals,
  * lists and maps in JSON form (strings quoted and escaped), bytes as {@code base64:...} (quoted inside
@@ -38,6 +39,9 @@ final class TerminalValues {
         }
         if (text.equals("true") || text.equals("false")) {
             return Boolean.valueOf(text);
+        }
+        if (text.equals("null")) {
+            return null;
         }
         return text;
     }

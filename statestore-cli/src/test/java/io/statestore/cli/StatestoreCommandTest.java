@@ -77,7 +77,7 @@ class StatestoreCommandTest {
     }
 
     @Test
-    @DisplayName("set parses integers, floats and booleans, --string keeps text; get prints one value per line")
+    @DisplayName("set parses integers, floats, booleans and null (which removes), --string keeps text; get prints one value per line")
     void setAndGet() {
         assertEquals(0, atBridge("set", "int", "42").status());
         assertEquals(0, atBridge("set", "huge", "123456789012345678901234567890").status());
@@ -91,6 +91,11 @@ class StatestoreCommandTest {
         assertEquals(true, store.fetch("flag").orElseThrow());
         assertEquals("hello world", store.fetch("text").orElseThrow());
         assertEquals("01234", store.fetch("zip").orElseThrow());
+        assertEquals(0, atBridge("set", "text", "null").status());
+        assertTrue(store.fetch("text").isEmpty(), "set KEY null removes the key");
+        assertEquals(0, atBridge("set", "--string", "text", "null").status());
+        assertEquals("null", store.fetch("text").orElseThrow());
+        assertEquals(0, atBridge("set", "text", "hello world").status());
         assertEquals("42\n", atBridge("get", "int").out());
         assertEquals("hello world\n", atBridge("get", "text").out());
         assertEquals("1500.0\n", atBridge("get", "float").out());

@@ -1,6 +1,7 @@
 package io.statestore.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.math.BigInteger;
 import java.util.Arrays;
@@ -17,6 +18,8 @@ class TerminalValuesTest {
     @DisplayName("typed text becomes an integer, a float, a boolean or else a string; --string keeps text")
     void parse() {
         assertEquals(42L, TerminalValues.parse("42", false));
+        assertNull(TerminalValues.parse("null", false));
+        assertEquals("null", TerminalValues.parse("null", true));
         assertEquals(-7L, TerminalValues.parse("-7", false));
         assertEquals(5L, TerminalValues.parse("+5", false));
         assertEquals(new BigInteger("-99999999999999999999"), TerminalValues.parse("-99999999999999999999", false));
