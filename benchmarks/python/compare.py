@@ -68,7 +68,7 @@ from harness import (
 )
 
 import statestore  # the package from this source tree (harness puts it on sys.path)
-from statestore.client import _pack_length
+from statestore.protocol import FRAME_HEADER
 from statestore.codec import new_packer
 
 if TYPE_CHECKING:
@@ -269,7 +269,7 @@ class ManagerSystem(System):
 def echo_rate(sock_path: Path, seconds: float) -> float:
     """Bare Python round trips against the Java echo server, with a frame the size of a get request."""
     request = new_packer().pack([123456, "get", KEY])
-    frame = _pack_length(len(request)) + request
+    frame = FRAME_HEADER.pack(len(request)) + request
     size = len(frame)
     sock = socket.socket(socket.AF_UNIX)
     sock.connect(str(sock_path))
@@ -397,7 +397,7 @@ def main() -> int:
         print()
         if echo_best:
             print(f"Reference: bare Python echo round trip over the Unix socket (Java EchoServer, "
-                  f"{len(_pack_length(0)) + len(new_packer().pack([123456, 'get', KEY]))}-byte "
+                  f"{FRAME_HEADER.size + len(new_packer().pack([123456, 'get', KEY]))}-byte "
                   f"frame): {fmt(echo_best)} round trips/s")
             for case in ("get", "incr"):
                 ours = best[("statestore", case)]
