@@ -42,34 +42,35 @@ import argparse
 import importlib.util
 import multiprocessing
 import os
-import subprocess
 import shutil
-import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness import (
+    ECHO_FRAME,
+    ECHO_SERVER,
     KEY,
     PROCESSES,
     ROOT,
     VALUE,
     Started,
+    echo_class_path,
+    echo_round_trips,
     fmt,
     load_average,
     machine_note,
     missing_java_or_jar,
     parallel_rate,
+    pin,
     rate,
     ratio,
-    read_until_ready,
     start_bridge,
+    start_echo,
     start_redis,
 )
 
 import statestore  # the package from this source tree (harness puts it on sys.path)
-from statestore.protocol import FRAME_HEADER
-from statestore.codec import new_packer
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -77,30 +78,6 @@ if TYPE_CHECKING:
     from harness import Op
 
 BATCH = 100
-ECHO_SERVER = "io.statestore.benchmarks.bridge.EchoServer"
-
-
-# ---------------------------------------------------------------------------------------------
-# processes this script starts (the bridge and redis-server: see harness)
-
-
-def start_echo(started: Started, jar: Path) -> Path:
-    sock = started.workdir / "echo.sock"
-    process = started.popen(["java", "-cp", str(jar), ECHO_SERVER, f"unix:{sock}"])
-    read_until_ready(process, "echo server")
-    return sock
-
-
-def echo_class_path(requested: Path | None) -> Path | None:
-    """The benchmarks jar, or the module's compiled classes when the jar was not built."""
-    candidates = [requested] if requested else [ROOT / "benchmarks" / "target" / "benchmarks.jar",
-                                                ROOT / "benchmarks" / "target" / "classes"]
-    for candidate in candidates:
-        if candidate.is_file() or (candidate / ECHO_SERVER.replace(".", "/")).with_suffix(".class").is_file():
-            return candidate
-    return None
-
-
 # ---------------------------------------------------------------------------------------------
 # measuring
 
@@ -266,43 +243,8 @@ class ManagerSystem(System):
         }
 
 
-def echo_rate(sock_path: Path, seconds: float) -> float:
-    """Bare Python round trips against the Java echo server, with a frame the size of a get request."""
-    request = new_packer().pack([123456, "get", KEY])
-    frame = FRAME_HEADER.pack(len(request)) + request
-    size = len(frame)
-    sock = socket.socket(socket.AF_UNIX)
-    sock.connect(str(sock_path))
-    buffer = bytearray(65536)
-    view = memoryview(buffer)
-    sendall, recv_into = sock.sendall, sock.recv_into
-    loop = range(1000)
-
-    def run() -> None:
-        for _ in loop:
-            sendall(frame)
-            received = recv_into(buffer)
-            while received < size:
-                more = recv_into(view[received:])
-                if not more:
-                    raise ConnectionError("echo server closed the connection")
-                received += more
-
-    try:
-        return rate(run, 1000, seconds)
-    finally:
-        sock.close()
-
-
 # ---------------------------------------------------------------------------------------------
 # report
-
-
-def pin(cpu: int, server_pids: list[int]) -> None:
-    """Pins this process (and so the clients it forks) and every thread of the servers to one CPU."""
-    for pid in server_pids:
-        subprocess.run(["taskset", "-a", "-cp", str(cpu), str(pid)], check=True, capture_output=True)
-    os.sched_setaffinity(0, {cpu})
 
 
 def main() -> int:
@@ -358,7 +300,7 @@ def main() -> int:
         # The JVM compiles the server's hot paths during the first seconds: warm every case first.
         print("warming up ...", file=sys.stderr, flush=True)
         if echo_sock is not None:
-            echo_rate(echo_sock, args.seconds / 2)
+            rate(echo_round_trips(echo_sock, 1000), 1000, args.seconds / 2)
         for case in case_names:
             for system in systems:
                 if not case.startswith(f"{PROCESSES} processes"):
@@ -368,7 +310,7 @@ def main() -> int:
             for case in case_names:
                 if echo_sock is not None and case in ("get", "incr"):
                     # The reference next to the cases it is the floor of, so both see the same load.
-                    echo_best = max(echo_best or 0.0, echo_rate(echo_sock, args.seconds))
+                    echo_best = max(echo_best or 0.0, rate(echo_round_trips(echo_sock, 1000), 1000, args.seconds))
                 for system in systems:
                     measured = system.cases()[case](args.seconds)
                     previous = best.get((system.name, case))
@@ -397,7 +339,7 @@ def main() -> int:
         print()
         if echo_best:
             print(f"Reference: bare Python echo round trip over the Unix socket (Java EchoServer, "
-                  f"{FRAME_HEADER.size + len(new_packer().pack([123456, 'get', KEY]))}-byte "
+                  f"{len(ECHO_FRAME)}-byte "
                   f"frame): {fmt(echo_best)} round trips/s")
             for case in ("get", "incr"):
                 ours = best[("statestore", case)]

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "state-python-bridge" / "src" / "main" / "python"))
 
+from statestore.codec import new_packer  # (from the path just set)
+from statestore.protocol import FRAME_HEADER
+
 KEY = "bench:key"
 VALUE = "value-0123456789"  # the small value every set writes: a 16-character string
 PROCESSES = 4
@@ -337,6 +340,62 @@ def parallel_rate(make_op: Callable[[], Op], seconds: float, ops_per_call: int =
     """Runs ``make_op()`` (``ops_per_call`` operations per call) in ``processes`` forked
     processes at once; returns the total operations/s."""
     return parallel_measure(make_op, seconds, ops_per_call, processes).rate
+
+
+# ---------------------------------------------------------------------------------------------
+# the echo reference: a Java server that sends every frame back, doing nothing else
+
+ECHO_SERVER = "io.statestore.benchmarks.bridge.EchoServer"
+#: A frame the size of a ``state_get`` request, which the echo server sends back.
+ECHO_FRAME = FRAME_HEADER.pack(len(_GET_REQUEST := new_packer().pack([123456, "get", KEY]))) + _GET_REQUEST
+
+
+def echo_class_path(requested: Path | None) -> Path | None:
+    """The benchmarks jar, or the module's compiled classes when the jar was not built."""
+    candidates = [requested] if requested else [ROOT / "benchmarks" / "target" / "benchmarks.jar",
+                                                ROOT / "benchmarks" / "target" / "classes"]
+    for candidate in candidates:
+        if candidate.is_file() or (candidate / ECHO_SERVER.replace(".", "/")).with_suffix(".class").is_file():
+            return candidate
+    return None
+
+
+def start_echo(started: Started, class_path: Path, event_loop: bool = False) -> Path:
+    """Starts the echo server on a Unix socket in the work directory, with a thread per connection or
+    (``event_loop``) one thread for all; returns the socket's path."""
+    sock = started.workdir / ("echo-loop.sock" if event_loop else "echo.sock")
+    process = started.popen(["java", "-cp", str(class_path), ECHO_SERVER, f"unix:{sock}"]
+                            + (["--event-loop"] if event_loop else []))
+    read_until_ready(process, "echo server")
+    return sock
+
+
+def echo_round_trips(sock_path: Path, times: int) -> Op:
+    """Connects to the echo server; each call makes ``times`` bare round trips of :data:`ECHO_FRAME`."""
+    sock = socket.socket(socket.AF_UNIX)
+    sock.connect(str(sock_path))
+    buffer = bytearray(65536)
+    view = memoryview(buffer)
+    sendall, recv_into = sock.sendall, sock.recv_into
+    frame, size, loop = ECHO_FRAME, len(ECHO_FRAME), range(times)
+
+    def run() -> None:
+        for _ in loop:
+            sendall(frame)
+            received = recv_into(buffer)
+            while received < size:
+                more = recv_into(view[received:])
+                if not more:
+                    raise ConnectionError("echo server closed the connection")
+                received += more
+    return run
+
+
+def pin(cpu: int, server_pids: list[int]) -> None:
+    """Pins this process (and so the clients it forks) and every thread of the servers to one CPU."""
+    for pid in server_pids:
+        subprocess.run(["taskset", "-a", "-cp", str(cpu), str(pid)], check=True, capture_output=True)
+    os.sched_setaffinity(0, {cpu})
 
 
 # ---------------------------------------------------------------------------------------------

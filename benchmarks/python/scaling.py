@@ -6,7 +6,10 @@ README
 
 What it measures, in one run on one machine: ``state_get`` of one small key from N forked Python
 processes at once, each with its own connection, against a bridge over ``memory:`` on its Unix socket,
-and redis-py's ``get`` against a private ``redis-server`` (no persistence) on its Unix socket, for N in
+redis-py's ``get`` against a private ``redis-server`` (no persistence) on its Unix socket, and bare round
+trips of a frame the size of a get request to the Java echo server of the benchmarks module (a thread per
+connection that sends every frame back and does nothing else: what any server costs; and the same with
+one thread serving every connection through a selector, as Redis does), for N in
 ``--processes`` (default 1, 4, 16, 64, 128, 256). For each N: the total operations per second (median of
 ``--rounds`` interleaved rounds), its share of the system's best total over every N ("of peak"), and the
 bridge JVM's threads and resident memory while the N clients are connected (from ``/proc``).
@@ -35,16 +38,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness import (
+    ECHO_SERVER,
     KEY,
     ROOT,
     VALUE,
     Started,
+    echo_class_path,
+    echo_round_trips,
     fmt,
     load_average,
     machine_note,
     missing_java_or_jar,
     parallel_measure,
     start_bridge,
+    start_echo,
     start_redis,
 )
 
@@ -119,6 +126,9 @@ def redis_op(sock: Path) -> Op:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jar", type=Path, default=ROOT / "statestore-cli" / "target" / "statestore.jar")
+    parser.add_argument("--echo-jar", type=Path, default=None,
+                        help="class path of the echo server (default: benchmarks/target/benchmarks.jar, "
+                             "else benchmarks/target/classes)")
     parser.add_argument("--processes", default="1,4,16,64,128,256",
                         help="comma-separated numbers of client processes")
     parser.add_argument("--seconds", type=float, default=2.0, help="length of one measurement")
@@ -138,6 +148,15 @@ def main() -> int:
         with statestore.Client(address, token) as client:
             client.set(KEY, VALUE)
         systems: dict[str, object] = {"statestore": lambda: statestore_op(address, token)}
+        echo_jar = echo_class_path(args.echo_jar)
+        if echo_jar is None:
+            print(f"echo column left out: no {ECHO_SERVER} in {args.echo_jar or 'benchmarks/target'} "
+                  f"(./mvnw -q -pl benchmarks -am package -DskipTests)", file=sys.stderr)
+        else:
+            echo_sock = start_echo(started, echo_jar)
+            systems["echo"] = lambda: echo_round_trips(echo_sock, OPS_PER_CALL)
+            loop_sock = start_echo(started, echo_jar, event_loop=True)
+            systems["echo, event loop"] = lambda: echo_round_trips(loop_sock, OPS_PER_CALL)
         try:
             import redis
             sock = start_redis(started)

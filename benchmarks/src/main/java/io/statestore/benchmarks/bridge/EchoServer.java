@@ -8,11 +8,15 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -24,6 +28,10 @@ import java.util.concurrent.CountDownLatch;
  * <p>Usage: {@code java -cp benchmarks.jar io.statestore.benchmarks.bridge.EchoServer unix:/path/to.sock}
  * or {@code ... tcp:127.0.0.1:0}. Prints {@code STATESTORE_ADDRESS=<address>} and {@code ready}, then echoes
  * until killed; removes the socket file on SIGTERM/SIGINT. Frames above 16 MiB close the connection.
+ *
+ * <p>With {@code --event-loop} every connection is served by one thread instead, over a {@link Selector}
+ * with non-blocking channels (the model of Redis): the reference for what a server costs with many clients
+ * and few threads. Frames there are at most 64 KiB, as a benchmark's are.
  */
 public final class EchoServer {
 
@@ -39,8 +47,9 @@ public final class EchoServer {
      * @throws Exception if the address cannot be bound
      */
     public static void main(String[] args) throws Exception {
-        if (args.length != 1 || !(args[0].startsWith("unix:") || args[0].startsWith("tcp:"))) {
-            System.err.println("usage: EchoServer unix:/path/to.sock | tcp:127.0.0.1:PORT");
+        boolean eventLoop = args.length == 2 && args[1].equals("--event-loop");
+        if (args.length != 1 && !eventLoop || !(args[0].startsWith("unix:") || args[0].startsWith("tcp:"))) {
+            System.err.println("usage: EchoServer unix:/path/to.sock | tcp:127.0.0.1:PORT [--event-loop]");
             System.exit(2);
         }
         String address = args[0];
@@ -79,19 +88,24 @@ public final class EchoServer {
         System.out.println("STATESTORE_ADDRESS=" + bound);
         System.out.println("ready");
         System.out.flush();
-        Thread acceptor = new Thread(() -> accept(server), "echo-accept");
+        EventLoop loop = eventLoop ? new EventLoop() : null;
+        Thread acceptor = new Thread(() -> accept(server, loop), "echo-accept");
         acceptor.setDaemon(true);
         acceptor.start();
         stopped.await();
     }
 
-    private static void accept(ServerSocketChannel server) {
+    private static void accept(ServerSocketChannel server, EventLoop loop) {
         while (server.isOpen()) {
             try {
                 SocketChannel client = server.accept();
                 SocketAddress local = client.getLocalAddress();
                 if (local instanceof InetSocketAddress) {
                     client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                }
+                if (loop != null) {
+                    loop.add(client);
+                    continue;
                 }
                 Thread thread = new Thread(() -> echo(client), "echo-connection");
                 thread.setDaemon(true);
@@ -178,5 +192,74 @@ public final class EchoServer {
             client.write(out);
         }
         out.clear();
+    }
+
+    /** One thread serving every connection through a selector: reads what is ready, echoes every whole frame. */
+    private static final class EventLoop implements Runnable {
+        private final Selector selector;
+        private final Queue<SocketChannel> added = new ConcurrentLinkedQueue<>();
+
+        EventLoop() throws IOException {
+            selector = Selector.open();
+            Thread thread = new Thread(this, "echo-event-loop");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void add(SocketChannel client) {
+            added.add(client);
+            selector.wakeup();
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                try {
+                    selector.select();
+                    for (SocketChannel client; (client = added.poll()) != null; ) {
+                        client.configureBlocking(false);
+                        client.register(selector, SelectionKey.OP_READ, new ByteBuffer[] {
+                                ByteBuffer.allocate(64 * 1024), ByteBuffer.allocate(64 * 1024)});
+                    }
+                    for (SelectionKey key : selector.selectedKeys()) {
+                        serve(key);
+                    }
+                    selector.selectedKeys().clear();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        private static void serve(SelectionKey key) {
+            SocketChannel client = (SocketChannel) key.channel();
+            ByteBuffer[] buffers = (ByteBuffer[]) key.attachment();
+            ByteBuffer in = buffers[0];
+            ByteBuffer out = buffers[1];
+            try {
+                if (key.isReadable() && client.read(in) < 0) {
+                    throw new EOFException();
+                }
+                in.flip();
+                while (completeFrameBuffered(in) && out.remaining() >= in.getInt(in.position()) + 4) {
+                    int length = in.getInt();
+                    byte[] frame = new byte[length];
+                    in.get(frame);
+                    out.putInt(length).put(frame);
+                }
+                in.compact();
+                out.flip();
+                client.write(out);
+                out.compact();
+                key.interestOps(out.position() > 0 ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+            } catch (IOException | RuntimeException e) {
+                key.cancel();
+                try {
+                    client.close();
+                } catch (IOException ignored) {
+                    // Closing anyway.
+                }
+            }
+        }
     }
 }
