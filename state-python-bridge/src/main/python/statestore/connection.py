@@ -205,16 +205,10 @@ class Connection:
     def call(self, op: str, args: Sequence[Any], if_nil: Any = None) -> Any:
         """Sends one request and returns its result (``if_nil`` for a nil result), or raises the
         error the server replied."""
-        request_id = next(self._ids)
-        try:
-            body = self._packer.pack([request_id, op, *args])
-        except StateStoreError:
-            raise
-        except (ValueError, TypeError, OverflowError) as error:
-            raise _encode_failure(error) from None
+        request_id, frame = self.encode(op, args)
         sock = self.sock or self.connect()
         try:
-            sock.sendall(_pack_length(len(body)) + body)
+            sock.sendall(frame)
             # Fast path: the whole reply in one read (the buffer is empty between requests).
             received = sock.recv_into(self._view)
             if received > 4 and _unpack_length(self._buffer)[0] + 4 == received:
