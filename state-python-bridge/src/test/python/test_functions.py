@@ -6,6 +6,7 @@ import threading
 import pytest
 
 import statestore
+from statestore import aio
 from statestore import (
     Client,
     Commands,
@@ -190,6 +191,8 @@ def test_every_command_has_its_module_function_and_sends_its_own_name() -> None:
     for name in names:
         assert f"state_{name}" in statestore.__all__, f"no module-level state_{name}"
         assert getattr(statestore, f"state_{name}").__func__ is getattr(Commands, name)
+        assert f"state_{name}" in aio.__all__, f"no coroutine statestore.aio.state_{name}"
+        assert getattr(aio, f"state_{name}").__func__ is getattr(Commands, name)
         method = getattr(_Recorder(), name)
         required = [samples.get(p.name, "k") for p in inspect.signature(method).parameters.values()
                     if p.default is inspect.Parameter.empty]

@@ -32,7 +32,7 @@ from .errors import (
 )
 from .protocol import CLOSING_CODES, FRAME_HEADER, HELLO, VERSIONS
 
-__all__ = ["Connection", "parse_address"]
+__all__ = ["Connection", "encode_request", "parse_address", "reply_failure", "resolve"]
 
 _pack_length = FRAME_HEADER.pack
 _unpack_length = FRAME_HEADER.unpack_from
@@ -108,6 +108,32 @@ def _encode_failure(error: Exception) -> InvalidArgumentError:
     if isinstance(error, ValueError) and "recursion" in str(error):
         return InvalidArgumentError("the value nests lists and dicts too deeply (is there a cycle?)")
     return InvalidArgumentError(f"the value cannot be encoded: {error}")
+
+
+def encode_request(packer: Any, request_id: int, op: str, args: Sequence[Any]) -> bytes:
+    """The whole frame of request ``[request_id, op, *args]``; a value outside the value model raises
+    :class:`InvalidArgumentError` naming it."""
+    try:
+        body: bytes = packer.pack([request_id, op, *args])
+    except StateStoreError:
+        raise
+    except (ValueError, TypeError, OverflowError) as error:
+        raise _encode_failure(error) from None
+    return _pack_length(len(body)) + body
+
+
+def reply_failure(reply: Any, request_id: int, op: str) -> tuple[StateStoreError, bool]:
+    """The error an unsuccessful reply to request ``request_id`` stands for, and whether the connection is
+    done for (the server closes after this error, or the reply is out of step)."""
+    try:
+        reply_id, code, message = reply
+    except (TypeError, ValueError):
+        return ProtocolError(f"the server sent {reply!r:.200} instead of [id, code, result]"), True
+    if code == 0 or (reply_id is not None and reply_id != request_id):
+        return ProtocolError(f"reply {reply_id!r} does not answer request {request_id} ({op!r}); "
+                             f"the connection was reset"), True
+    # The server closes after the closing codes, and after an error it could not give an id.
+    return error_for_code(code, message), reply_id is None or code in CLOSING_CODES
 
 
 #: What :meth:`Connection.exchange` returns for each request: its result, or the error it got.
@@ -194,13 +220,7 @@ class Connection:
         """Returns a new request id and the whole frame of request ``op``; a value outside the value
         model raises :class:`InvalidArgumentError` here, before anything is sent."""
         request_id = next(self._ids)
-        try:
-            body = self._packer.pack([request_id, op, *args])
-        except StateStoreError:
-            raise
-        except (ValueError, TypeError, OverflowError) as error:
-            raise _encode_failure(error) from None
-        return request_id, _pack_length(len(body)) + body
+        return request_id, encode_request(self._packer, request_id, op, args)
 
     def call(self, op: str, args: Sequence[Any], if_nil: Any = None) -> Any:
         """Sends one request and returns its result (``if_nil`` for a nil result), or raises the
@@ -287,19 +307,10 @@ class Connection:
     def reply_error(self, reply: Any, request_id: int, op: str) -> StateStoreError:
         """The error an unsuccessful reply to request ``request_id`` stands for; drops the socket
         when the server closes it after this error or the reply is out of step."""
-        try:
-            reply_id, code, message = reply
-        except (TypeError, ValueError):
+        error, closes = reply_failure(reply, request_id, op)
+        if closes:
             self.drop()
-            return ProtocolError(f"the server sent {reply!r:.200} instead of [id, code, result]")
-        if code == 0 or (reply_id is not None and reply_id != request_id):
-            self.drop()
-            return ProtocolError(f"reply {reply_id!r} does not answer request {request_id} ({op!r}); "
-                                 f"the connection was reset")
-        if reply_id is None or code in CLOSING_CODES:
-            # The server closes after these (or could not read an id): start afresh next time.
-            self.drop()
-        return error_for_code(code, message)
+        return error
 
     def read_reply(self) -> Any:
         """Reads one frame, decodes it and returns the reply list."""

@@ -1,0 +1,392 @@
+"""The asyncio client: every operation of :class:`statestore.Client` as a coroutine, many tasks on one connection.
+
+::
+
+    from statestore.aio import AsyncClient, state_get, state_incr
+
+    async with AsyncClient() as client:          # STATESTORE_ADDRESS / STATESTORE_TOKEN by default
+        await client.set("config", {"workers": 4})
+        hits = await client.incr("hits")
+        async with client.pipeline() as pipe:
+            pipe.incr("a").get("b", 0)
+            a, b = await pipe.execute()
+
+    await state_incr("hits")                     # the default client of the running event loop
+
+The operations are those of :class:`~statestore.commands.Commands`, written once for every front; here each
+returns an awaitable. Any number of tasks share one connection: a request is written as soon as it is made,
+and replies, which the bridge sends in request order, are matched to the waiting requests in that order, so
+no lock is held across a round trip and there is no pool to run out of. A task cancelled while it waits only
+gives up its reply: the reply is read and dropped, and the connection stays in step for the others. When the
+connection is lost, every waiting request fails with :class:`ConnectionLostError` (it may or may not have
+been carried out) and the next request connects again.
+
+A client belongs to the event loop it first connects on. ``timeout`` (seconds) bounds each request's wait
+for its reply (:class:`TimeoutError` then; the late reply is dropped) and the connect.
+"""
+
+import asyncio
+import weakref
+from collections import deque
+from collections.abc import Awaitable, Sequence
+from itertools import count
+from typing import Any, Optional, Union
+
+from . import codec
+from .commands import Commands
+from .connection import encode_request, parse_address, reply_failure, resolve
+from .errors import AuthenticationError, ConnectionLostError, ProtocolError, StateStoreError
+from .protocol import FRAME_HEADER, HELLO, VERSIONS
+
+__all__ = [
+    "AsyncClient",
+    "AsyncPipeline",
+    "default_client",
+    "reset_default_client",
+    "state_cas",
+    "state_clear",
+    "state_decr",
+    "state_delete",
+    "state_get",
+    "state_get_multi",
+    "state_incr",
+    "state_keys",
+    "state_ping",
+    "state_set",
+    "state_set_multi",
+    "state_size",
+]
+
+_unpack_length = FRAME_HEADER.unpack_from
+_unpack = codec.unpack
+
+#: A request waiting for its reply: its id, op, result for nil, and the future its caller awaits.
+_Waiting = tuple[int, str, Any, "asyncio.Future[Any]"]
+Outcome = Union[Any, StateStoreError]
+
+
+class _BridgeProtocol(asyncio.Protocol):
+    """Cuts the byte stream into frames and hands each decoded reply to the connection."""
+
+    def __init__(self, connection: "AsyncConnection") -> None:
+        self._connection = connection
+        self._buffer = bytearray()
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            buffer = self._buffer
+            if not buffer and len(data) > 4 and _unpack_length(data)[0] + 4 == len(data):
+                self._connection.reply(_unpack(memoryview(data)[4:]), self)  # the common case: one whole reply
+                return
+            buffer += data
+            start, end = 0, len(buffer)
+            while end - start >= 4:
+                stop = start + 4 + _unpack_length(buffer, start)[0]
+                if stop > end:
+                    break
+                reply = _unpack(bytes(buffer[start + 4:stop]))
+                start = stop
+                self._connection.reply(reply, self)
+            del buffer[:start]
+        except Exception as error:  # an undecodable reply: nothing after it can be trusted
+            self._connection.lost(ProtocolError(f"the server sent a reply this client cannot read: {error}"), self)
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        self._connection.lost(ConnectionLostError(
+            f"connection to {self._connection.address} lost: {exc or 'closed by the bridge'}"), self)
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+class AsyncConnection:
+    """One connection to a bridge, shared by every task of one event loop; opened (and the token checked) on
+    the first request, or by :meth:`ensure`, and opened again on the request after it was lost."""
+
+    def __init__(self, address: str, token: str, timeout: Optional[float] = None) -> None:
+        self.address = address
+        self._family, self._target = parse_address(address)
+        self._token = token
+        self._timeout = timeout
+        self._packer = codec.new_packer()
+        self._ids = count(1)
+        self._transport: Optional[asyncio.Transport] = None
+        self._protocol: Optional[_BridgeProtocol] = None
+        self._connecting: Optional[asyncio.Task[None]] = None
+        self._waiting: deque[_Waiting] = deque()
+        self.closed = False
+        #: What the server said in the handshake: ``version``, ``server``, ``max_frame``.
+        self.server_info: dict[str, Any] = {}
+
+    @property
+    def connected(self) -> bool:
+        return self._transport is not None
+
+    async def ensure(self) -> None:
+        """Connects and shakes hands unless connected; tasks that ask meanwhile share the one attempt."""
+        while self._transport is None:
+            if self.closed:
+                raise ConnectionLostError(f"this client of {self.address} is closed")
+            if self._connecting is None:
+                self._connecting = asyncio.get_running_loop().create_task(self._connect())
+            connecting = self._connecting
+            try:
+                # Shielded: a caller cancelled while connecting must not abort the others' connect.
+                await asyncio.shield(connecting)
+            finally:
+                if connecting.done() and self._connecting is connecting:
+                    self._connecting = None
+
+    async def _connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        protocol = _BridgeProtocol(self)
+        try:
+            if isinstance(self._target, str):
+                opening = loop.create_unix_connection(lambda: protocol, self._target)
+            else:
+                host, port = self._target
+                opening = loop.create_connection(lambda: protocol, host, port)
+            transport, _ = await asyncio.wait_for(opening, self._timeout)
+        except (OSError, asyncio.TimeoutError) as error:
+            raise ConnectionLostError(f"cannot connect to the statestore bridge at {self.address}: "
+                                      f"{error or 'timed out'}") from error
+        self._transport, self._protocol = transport, protocol
+        try:
+            info = await self._exchange_one(HELLO, (list(VERSIONS), self._token), None)
+        except AuthenticationError as error:
+            self.drop()
+            raise AuthenticationError(f"the bridge at {self.address} refused the token: {error}",
+                                      error.code) from None
+        except BaseException:
+            self.drop()
+            raise
+        self.server_info = info if isinstance(info, dict) else {}
+
+    def encode(self, op: str, args: Sequence[Any]) -> tuple[int, bytes]:
+        """A new request id and the frame of request ``op``; a value outside the value model raises
+        :class:`InvalidArgumentError` here, before anything is sent."""
+        request_id = next(self._ids)
+        return request_id, encode_request(self._packer, request_id, op, args)
+
+    async def request(self, op: str, args: Sequence[Any], if_nil: Any = None) -> Any:
+        """Sends one request and returns its result (``if_nil`` for a nil result), or raises the error the
+        server replied."""
+        request_id, frame = self.encode(op, args)
+        if self._transport is None:
+            await self.ensure()
+        return await self._send([(request_id, op, if_nil)], frame)[0]
+
+    async def _exchange_one(self, op: str, args: Sequence[Any], if_nil: Any) -> Any:
+        request_id, frame = self.encode(op, args)
+        return await self._send([(request_id, op, if_nil)], frame)[0]
+
+    def _send(self, requests: Sequence[tuple[int, str, Any]], frames: bytes) -> list[Awaitable[Any]]:
+        """Writes ``frames`` and returns, for each request in it, an awaitable of its result."""
+        transport = self._transport
+        if transport is None:
+            raise ConnectionLostError(f"connection to {self.address} lost before the request was sent")
+        loop = asyncio.get_running_loop()
+        waits: list[Awaitable[Any]] = []
+        for request_id, op, if_nil in requests:
+            future: asyncio.Future[Any] = loop.create_future()
+            self._waiting.append((request_id, op, if_nil, future))
+            waits.append(future if self._timeout is None else asyncio.wait_for(future, self._timeout))
+        transport.write(frames)
+        return waits
+
+    async def exchange(self, frames: bytes, requests: Sequence[tuple[int, str, Any]]) -> list[Outcome]:
+        """Sends ``frames`` (made by :meth:`encode`) in one write and returns each request's result, or the
+        error it got."""
+        if self._transport is None:
+            await self.ensure()
+        outcomes = await asyncio.gather(*self._send(requests, frames), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, StateStoreError):
+                raise outcome
+        return outcomes
+
+    def reply(self, reply: Any, protocol: _BridgeProtocol) -> None:
+        """Called with each reply ``protocol`` read, in the order the server sent them."""
+        if protocol is not self._protocol or self._transport is None:
+            return  # from a connection already given up: nobody waits for it
+        if not self._waiting:
+            self.lost(ProtocolError(f"the server sent {reply!r:.200} when no request was waiting"), protocol)
+            return
+        request_id, op, if_nil, future = self._waiting.popleft()
+        if reply[1] == 0 and reply[0] == request_id:
+            if not future.done():  # else its task was cancelled or timed out: the reply is dropped
+                result = reply[2]
+                future.set_result(if_nil if result is None else result)
+            return
+        error, closes = reply_failure(reply, request_id, op)
+        if not future.done():
+            future.set_exception(error)
+        if closes:
+            self.lost(ConnectionLostError(f"the bridge at {self.address} closed the connection after: {error}"),
+                      protocol)
+
+    def lost(self, error: StateStoreError, protocol: Optional[_BridgeProtocol]) -> None:
+        """Closes the connection ``protocol`` serves and fails every request waiting on it with ``error``; the
+        next request connects again. A connection given up earlier is not the current one: nothing to do."""
+        if protocol is not self._protocol or protocol is None:
+            return
+        transport, self._transport, self._protocol = self._transport, None, None
+        waiting, self._waiting = self._waiting, deque()
+        if transport is not None:
+            transport.close()
+        for _, _, _, future in waiting:
+            if not future.done():
+                future.set_exception(error)
+
+    def drop(self) -> None:
+        """Closes the connection; requests waiting on it fail, and the next request connects again."""
+        self.lost(ConnectionLostError(f"connection to {self.address} closed by this client"), self._protocol)
+
+    async def close(self) -> None:
+        """Closes the connection for good, once the transport has closed."""
+        self.closed = True
+        protocol = self._protocol
+        self.drop()
+        if protocol is not None:
+            await protocol.closed
+
+
+class AsyncClient(Commands):
+    """A connection to a statestore bridge whose operations (see :class:`~statestore.commands.Commands`)
+    are coroutines. ``address`` and ``token`` default to ``STATESTORE_ADDRESS`` and ``STATESTORE_TOKEN``.
+    The connection opens on ``async with`` (or :meth:`connect`, or the first request)."""
+
+    __slots__ = ("__weakref__", "address", "connection")
+
+    def __init__(self, address: Optional[str] = None, token: Optional[str] = None, *,
+                 timeout: Optional[float] = None) -> None:
+        address, token = resolve(address, token)
+        self.address = address
+        self.connection = AsyncConnection(address, token, timeout)
+
+    @property
+    def server_info(self) -> dict[str, Any]:
+        """What the server said in the handshake: ``version``, ``server``, ``max_frame``."""
+        return self.connection.server_info
+
+    def execute_command(self, op: str, args: tuple[Any, ...], if_nil: Any = None) -> Awaitable[Any]:
+        return self.connection.request(op, args, if_nil)
+
+    def pipeline(self, raise_on_error: bool = True) -> "AsyncPipeline":
+        """An :class:`AsyncPipeline` on this client's connection."""
+        return AsyncPipeline(self.connection, raise_on_error)
+
+    async def connect(self) -> None:
+        """Opens the connection and checks the token now (:class:`AuthenticationError` if refused)."""
+        await self.connection.ensure()
+
+    async def close(self) -> None:
+        """Closes the connection; requests still waiting fail with :class:`ConnectionLostError`."""
+        await self.connection.close()
+
+    async def __aenter__(self) -> "AsyncClient":
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.connection.closed else ("connected" if self.connection.connected else "idle")
+        return f"<statestore.aio.AsyncClient {self.address} {state}>"
+
+
+class AsyncPipeline(Commands):
+    """Queues requests (each command returns the pipeline, so calls chain) and sends them together on
+    ``await pipe.execute()``, which returns the results in order; the rules are those of
+    :class:`statestore.Pipeline`. Other tasks' requests may go out on the same connection meanwhile."""
+
+    __slots__ = ("_connection", "_frames", "_queued", "raise_on_error")
+
+    def __init__(self, connection: AsyncConnection, raise_on_error: bool = True) -> None:
+        self._connection = connection
+        self.raise_on_error = raise_on_error
+        self._frames = bytearray()
+        self._queued: list[tuple[int, str, Any]] = []
+
+    def __len__(self) -> int:
+        return len(self._queued)
+
+    async def __aenter__(self) -> "AsyncPipeline":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forgets every queued request."""
+        self._frames = bytearray()
+        self._queued = []
+
+    def execute_command(self, op: str, args: tuple[Any, ...], if_nil: Any = None) -> "AsyncPipeline":
+        request_id, frame = self._connection.encode(op, args)
+        self._frames += frame
+        self._queued.append((request_id, op, if_nil))
+        return self
+
+    async def execute(self, raise_on_error: Optional[bool] = None) -> list[Any]:
+        """Sends what is queued and returns the results in request order (see :class:`statestore.Pipeline`)."""
+        if raise_on_error is None:
+            raise_on_error = self.raise_on_error
+        frames, queued = bytes(self._frames), self._queued
+        self.reset()
+        if not queued:
+            return []
+        results = await self._connection.exchange(frames, queued)
+        if raise_on_error:
+            for result in results:
+                if isinstance(result, StateStoreError):
+                    raise result
+        return results
+
+
+# One default client per event loop, made from the environment on first use.
+_default_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncClient]" = weakref.WeakKeyDictionary()
+
+
+def default_client() -> AsyncClient:
+    """The running event loop's default client (made from the environment on first use)."""
+    loop = asyncio.get_running_loop()
+    client = _default_clients.get(loop)
+    if client is None:
+        client = _default_clients[loop] = AsyncClient()
+    return client
+
+
+async def reset_default_client() -> None:
+    """Closes the running loop's default client; the next ``state_*`` call makes a new one, reading
+    ``STATESTORE_ADDRESS`` and ``STATESTORE_TOKEN`` again."""
+    client = _default_clients.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.close()
+
+
+class _LoopsDefaultClient(Commands):
+    """The commands, each carried out by the running event loop's default client."""
+
+    __slots__ = ()
+
+    def execute_command(self, op: str, args: tuple[Any, ...], if_nil: Any = None) -> Awaitable[Any]:
+        return default_client().connection.request(op, args, if_nil)
+
+
+# The functions of py_state (and the rest of the commands) as coroutines, each one the command of
+# statestore.commands bound to the running loop's default client.
+_default = _LoopsDefaultClient()
+state_ping = _default.ping
+state_set = _default.set
+state_get = _default.get
+state_delete = _default.delete
+state_keys = _default.keys
+state_clear = _default.clear
+state_size = _default.size
+state_incr = _default.incr
+state_decr = _default.decr
+state_get_multi = _default.get_multi
+state_set_multi = _default.set_multi
+state_cas = _default.cas
