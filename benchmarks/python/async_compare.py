@@ -11,6 +11,7 @@ and from 100 concurrent tasks of one event loop. In the same run, the sync ``sta
 at a time (the 1-task reference), and the floor of any asyncio client: a bare ``asyncio.Protocol`` round trip
 to the Java echo server of the benchmarks module with a frame the size of a get request. Each case runs for
 ``--seconds`` in ``--rounds`` interleaved rounds after a warm-up; the best round is shown (ops/s).
+``--uvloop`` runs every asyncio case on uvloop's event loop instead of the standard one.
 
 Needs: Java 17+, ``statestore-cli/target/statestore.jar`` and, for the echo floor,
 ``benchmarks/target/benchmarks.jar`` (``./mvnw -q -pl statestore-cli,benchmarks -am package -DskipTests``),
@@ -154,7 +155,11 @@ def main() -> int:
     parser.add_argument("--echo-jar", type=Path, default=None)
     parser.add_argument("--seconds", type=float, default=0.6, help="length of one measurement")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best is kept")
+    parser.add_argument("--uvloop", action="store_true", help="run on uvloop's event loop (pip install uvloop)")
     args = parser.parse_args()
+    if args.uvloop:
+        import uvloop
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     cannot_start = missing_java_or_jar(args.jar)
     if cannot_start:
         print(cannot_start, file=sys.stderr)
@@ -173,7 +178,8 @@ def main() -> int:
         echo_sock = start_echo(started, echo_jar) if echo_jar is not None else None
         best = asyncio.run(measure(args, address, token, redis_sock, echo_sock))
         print()
-        print(f"Command: python3 benchmarks/python/async_compare.py --seconds {args.seconds} --rounds {args.rounds}")
+        print(f"Command: python3 benchmarks/python/async_compare.py --seconds {args.seconds} --rounds {args.rounds}"
+              + (" --uvloop" if args.uvloop else ""))
         print(f"Machine: {machine_note(load_at_start=load_at_start, load_at_end=load_average())}")
         print()
         print("| case | statestore.aio ops/s | redis.asyncio ops/s | statestore.aio / redis.asyncio "
