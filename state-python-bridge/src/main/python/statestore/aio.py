@@ -21,8 +21,9 @@ gives up its reply: the reply is read and dropped, and the connection stays in s
 connection is lost, every waiting request fails with :class:`ConnectionLostError` (it may or may not have
 been carried out) and the next request connects again.
 
-A client belongs to the event loop it first connects on. ``timeout`` (seconds) bounds each request's wait
-for its reply (:class:`TimeoutError` then; the late reply is dropped) and the connect.
+A client belongs to the event loop it first connects on; a process made by ``os.fork()`` makes its own
+clients rather than use its parent's. ``timeout`` (seconds) bounds each request's wait for its reply
+(:class:`TimeoutError` then; the late reply is dropped) and the connect.
 """
 
 import asyncio
