@@ -5,7 +5,6 @@ import io.statestore.python.StateBridge;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.UnaryOperator;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -13,9 +12,6 @@ import picocli.CommandLine.Spec;
 
 /** The options {@code serve} and {@code run} share: where the token comes from, and the bridge's limits. */
 final class BridgeSettings {
-
-    /** Where {@code STATESTORE_TOKEN} is read from; tests replace it. */
-    static UnaryOperator<String> environment = System::getenv;
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
@@ -72,6 +68,9 @@ final class BridgeSettings {
 
     /** The token from exactly one source: --token-file, --token, $STATESTORE_TOKEN; null for a random one. */
     private String token() throws IOException {
+        if (token != null && tokenFile != null && !spec.commandLine().getParseResult().hasMatchedOption("--token-file")) {
+            return token;  // --token on the command line wins over STATESTORE_TOKEN_FILE
+        }
         if (token != null && tokenFile != null) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "give either --token or --token-file, not both (--token-file keeps the token out of the"
@@ -83,7 +82,7 @@ final class BridgeSettings {
         if (token != null) {
             return token;
         }
-        String fromEnvironment = environment.apply(StateBridge.TOKEN_VARIABLE);
+        String fromEnvironment = Environment.variables.apply(StateBridge.TOKEN_VARIABLE);
         return fromEnvironment == null || fromEnvironment.isBlank() ? null : fromEnvironment;
     }
 

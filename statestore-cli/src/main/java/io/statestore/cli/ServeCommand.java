@@ -12,15 +12,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code statestore serve}: serves a store until SIGTERM or SIGINT. */
-@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false, defaultValueProvider = Environment.class,
         description = {"Serves a store to Python workers until stopped (SIGTERM or Ctrl-C), then closes the store,"
                 + " removes the socket file and exits with 0.",
                 "When listening, prints STATESTORE_ADDRESS=<address> per address (unix first),"
                 + " STATESTORE_TOKEN=<token> when the token was generated, then the line 'ready'.",
                 "With neither --unix nor --tcp, serves a Unix socket in a fresh private temporary directory.",
+                "Every option but --token may come from the environment instead: --some-name from STATESTORE_SOME_NAME"
+                + " (STATESTORE_STORE, STATESTORE_UNIX, STATESTORE_TCP, STATESTORE_TOKEN_FILE, STATESTORE_MAX_CONNECTIONS,"
+                + " ...); the command line wins.",
                 "Exit status: 0 stopped by SIGTERM or SIGINT; 1 a failure (the store, the address, a server already"
                 + " on the socket path, the token file); 2 a usage error."})
 final class ServeCommand implements Callable<Integer> {
@@ -28,8 +32,9 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--store", required = true, paramLabel = "URI",
-            description = "The store: memory:, memory:NAME, mapdb:PATH, hazelcast:?members=HOST:PORT,...")
+    @Option(names = "--store", paramLabel = "URI",
+            description = "The store: memory:, memory:NAME, mapdb:PATH, hazelcast:?members=HOST:PORT,...;"
+                    + " required, here or as STATESTORE_STORE.")
     String store;
 
     @Option(names = "--unix", paramLabel = "PATH",
@@ -46,6 +51,10 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (store == null || store.isBlank()) {
+            throw new ParameterException(spec.commandLine(), "Missing required option: '--store=URI' (or "
+                    + Environment.variableOf("--store") + ")");
+        }
         BridgeOptions.Builder builder = settings.builder().unixSocket(unix);
         if (tcp != null) {
             builder.tcp(BridgeAddress.parseHostPort(tcp));

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "statestore", mixinStandardHelpOptions = true, versionProvider = StatestoreCommand.Version.class,
         description = "Shared key-value state for Python workers, hosted by the JVM.",
-        subcommands = {ServeCommand.class, RunCommand.class, GetCommand.class, SetCommand.class,
+        subcommands = {ServeCommand.class, RunCommand.class, PingCommand.class, GetCommand.class, SetCommand.class,
                 IncrCommand.class, KeysCommand.class, DelCommand.class, CommandLine.HelpCommand.class})
 public final class StatestoreCommand implements Runnable {
 

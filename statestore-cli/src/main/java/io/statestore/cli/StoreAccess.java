@@ -18,9 +18,6 @@ import picocli.CommandLine.Spec;
  */
 final class StoreAccess {
 
-    /** Where the defaults of --address and --token come from; tests replace it. */
-    static java.util.function.UnaryOperator<String> environment = System::getenv;
-
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
@@ -44,8 +41,8 @@ final class StoreAccess {
             }
             return StateStores.open(store);
         }
-        String bridgeAddress = address != null ? address : environment.apply(StateBridge.ADDRESS_VARIABLE);
-        String bridgeToken = token != null ? token : environment.apply(StateBridge.TOKEN_VARIABLE);
+        String bridgeAddress = address != null ? address : Environment.variables.apply(StateBridge.ADDRESS_VARIABLE);
+        String bridgeToken = token != null ? token : Environment.variables.apply(StateBridge.TOKEN_VARIABLE);
         if (bridgeAddress == null || bridgeAddress.isBlank()) {
             throw usage("no store to talk to: give --address and --token of a running 'statestore serve' (or set "
                     + StateBridge.ADDRESS_VARIABLE + " and " + StateBridge.TOKEN_VARIABLE

@@ -107,6 +107,40 @@ class ServeProcessTest {
     }
 
     @Test
+    @DisplayName("serve takes every option from STATESTORE_* variables (store, socket, token file, limits); the command line wins")
+    void configuredFromTheEnvironment() throws Exception {
+        String token = "token-from-a-file-named-in-the-environment";
+        Path tokenFile = tokenFile(token);
+        Path socket = directory.resolve("env.sock");
+        Map<String, String> environment = Map.of("STATESTORE_STORE", "memory:", "STATESTORE_UNIX", socket.toString(),
+                "STATESTORE_TOKEN_FILE", tokenFile.toString(), "STATESTORE_MAX_CONNECTIONS", "1");
+        try (CommandProcess server = CommandProcess.start(directory, "environment", environment, "serve")) {
+            List<String> lines = server.awaitReady().orElseThrow(() -> new AssertionError(stderrOf(server)));
+            assertEquals(Optional.of("unix:" + socket), CommandProcess.value(lines, "STATESTORE_ADDRESS"));
+            try (BridgeClient first = BridgeClient.connect(BridgeAddress.unix(socket), token)) {
+                assertEquals(1L, first.incr("served", 1));
+                BridgeException busy = assertThrows(BridgeException.class,
+                        () -> BridgeClient.connect(BridgeAddress.unix(socket), token).close());
+                assertTrue(busy.getMessage().contains("SERVER_BUSY") || busy.getMessage().contains("connections"),
+                        "STATESTORE_MAX_CONNECTIONS=1 is the limit: " + busy.getMessage());
+            }
+        }
+        Path other = directory.resolve("flag.sock");
+        try (CommandProcess server = CommandProcess.start(directory, "flags", environment, "serve", "--unix",
+                other.toString(), "--token", "from-the-command-line")) {
+            List<String> lines = server.awaitReady().orElseThrow(() -> new AssertionError(stderrOf(server)));
+            assertEquals(Optional.of("unix:" + other), CommandProcess.value(lines, "STATESTORE_ADDRESS"));
+            try (BridgeClient client = BridgeClient.connect(BridgeAddress.unix(other), "from-the-command-line")) {
+                client.ping();
+            }
+        }
+        try (CommandProcess server = CommandProcess.start(directory, "nostore", Map.of(), "serve")) {
+            assertEquals(2, server.awaitExit(EXIT_WAIT), "no store anywhere is a usage error");
+            assertTrue(server.stderr().contains("STATESTORE_STORE"), server.stderr());
+        }
+    }
+
+    @Test
     @Timeout(120)
     @DisplayName("serve takes the token from --token-file or STATESTORE_TOKEN, never prints it, and keeps it off its command line")
     void tokenFromFileOrEnvironment() throws Exception {

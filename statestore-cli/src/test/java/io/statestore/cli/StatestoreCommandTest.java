@@ -152,29 +152,45 @@ class StatestoreCommandTest {
     @Test
     @DisplayName("without --store, --address or the environment, a command exits 2 saying what to give")
     void noStoreGiven() {
-        var environment = StoreAccess.environment;
+        var environment = Environment.variables;
         try {
-            StoreAccess.environment = name -> null;
+            Environment.variables = name -> null;
             Result result = run("get", "k");
             assertEquals(2, result.status());
             assertTrue(result.err().contains("--address") && result.err().contains("--store"), result.err());
         } finally {
-            StoreAccess.environment = environment;
+            Environment.variables = environment;
         }
     }
 
     @Test
     @DisplayName("STATESTORE_ADDRESS and STATESTORE_TOKEN in the environment stand in for --address and --token")
     void bridgeFromEnvironment() {
-        var environment = StoreAccess.environment;
+        var environment = Environment.variables;
         try {
             Map<String, String> variables = bridge.environment();
-            StoreAccess.environment = variables::get;
+            Environment.variables = variables::get;
             assertEquals(0, run("set", "from-env", "yes").status());
             assertEquals("yes\n", run("get", "from-env").out());
         } finally {
-            StoreAccess.environment = environment;
+            Environment.variables = environment;
         }
+    }
+
+    @Test
+    @DisplayName("ping exits 0 printing ok when the bridge answers, 1 naming the cause when it does not")
+    void ping() throws Exception {
+        Result answered = run("ping", "--address=" + bridge.address(), "--token=" + bridge.token());
+        assertEquals(0, answered.status(), answered.err());
+        assertEquals("ok\n", answered.out());
+        Result refused = run("ping", "--address=" + bridge.address(), "--token=wrong");
+        assertEquals(1, refused.status());
+        assertTrue(refused.err().contains("statestore ping:") && refused.err().contains("refused"), refused.err());
+        Path nowhere = Files.createTempDirectory("statestore-ping").resolve("none.sock");
+        Result unreachable = run("ping", "--address=unix:" + nowhere, "--token=t");
+        assertEquals(1, unreachable.status());
+        assertTrue(unreachable.err().contains("statestore ping:"), unreachable.err());
+        assertEquals(0, run("ping", "--store", "memory:").status());
     }
 
     @Test
@@ -190,7 +206,7 @@ class StatestoreCommandTest {
     void helpAndVersion() {
         Result top = run("--help");
         assertEquals(0, top.status());
-        for (String command : List.of("serve", "run", "get", "set", "incr", "keys", "del")) {
+        for (String command : List.of("serve", "run", "ping", "get", "set", "incr", "keys", "del")) {
             assertTrue(top.out().contains(command), top.out());
             Result help = run(command, "--help");
             assertEquals(0, help.status(), command);
@@ -349,15 +365,15 @@ class StatestoreCommandTest {
                 "python3", "-c", "import os, sys; from statestore import state_incr; state_incr('runs');"
                         + " sys.exit(0 if os.environ['STATESTORE_TOKEN'] == 'file-token' else 5)");
         assertEquals(0, fromFile.status(), fromFile.err());
-        var environment = BridgeSettings.environment;
+        var environment = Environment.variables;
         try {
-            BridgeSettings.environment = name -> name.equals("STATESTORE_TOKEN") ? "environment-token" : null;
+            Environment.variables = name -> name.equals("STATESTORE_TOKEN") ? "environment-token" : null;
             Result fromEnvironment = run("run", "--store", storeName, "--workers", "1", "--", "python3", "-c",
                     "import os, sys; from statestore import state_incr; state_incr('runs');"
                             + " sys.exit(0 if os.environ['STATESTORE_TOKEN'] == 'environment-token' else 5)");
             assertEquals(0, fromEnvironment.status(), fromEnvironment.err());
         } finally {
-            BridgeSettings.environment = environment;
+            Environment.variables = environment;
         }
         assertEquals(2L, store.fetch("runs").orElseThrow(), "the workers reached the store with that token");
     }
