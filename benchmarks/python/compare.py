@@ -255,6 +255,8 @@ def main() -> int:
                              "else benchmarks/target/classes)")
     parser.add_argument("--seconds", type=float, default=0.6, help="length of one measurement")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; the best is kept")
+    parser.add_argument("--metrics", action="store_true",
+                        help="run the bridge with --metrics (what publishing metrics costs)")
     parser.add_argument("--pin", type=int, default=None, metavar="CPU",
                         help="run every server (all their threads) and every client on this one CPU, so that a"
                              " round trip never wakes an idle core")
@@ -283,7 +285,8 @@ def main() -> int:
     started = Started()
     try:
         note = machine_note()
-        address, token = start_bridge(started, args.jar)
+        address, token = start_bridge(started, args.jar, "memory:",
+                                      ["--metrics", "127.0.0.1:0"] if args.metrics else [])
         systems: list[System] = [StateStoreSystem(address, token)]
         if not redis_reason:
             systems.append(RedisSystem(start_redis(started)))
@@ -322,7 +325,7 @@ def main() -> int:
         header += ["statestore / redis"] if "redis" in names else []
         header += ["statestore / Manager"]
         print()
-        pinned = "" if args.pin is None else f" --pin {args.pin}"
+        pinned = ("" if args.pin is None else f" --pin {args.pin}") + (" --metrics" if args.metrics else "")
         print(f"Command: python3 benchmarks/python/compare.py --seconds {args.seconds} --rounds {args.rounds}{pinned}")
         print(f"Machine: {note}, {load_average()} at end"
               + ("" if args.pin is None else f"; every server and client pinned to CPU {args.pin}"))

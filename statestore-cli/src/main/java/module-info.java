@@ -10,6 +10,10 @@ module io.statestore.cli {
     requires io.statestore.mapdb;
     requires io.statestore.hazelcast;
     requires info.picocli;
+    // serve --metrics: Micrometer's Prometheus registry, scraped through the JDK's HTTP server.
+    requires micrometer.core;
+    requires micrometer.registry.prometheus;
+    requires jdk.httpserver;
     // sun.misc.Signal: serve stops cleanly on SIGTERM and SIGINT and exits 0.
     requires jdk.unsupported;
 

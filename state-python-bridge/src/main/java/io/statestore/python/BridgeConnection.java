@@ -78,6 +78,7 @@ final class BridgeConnection implements Runnable {
     private volatile String closeReason;
     /** Whether this connection holds one of the bridge's places for authenticated connections. */
     final AtomicBoolean holdsPlace = new AtomicBoolean();
+    private final RequestObserver observer;
 
     BridgeConnection(StateBridge bridge, SocketChannel channel, StateStore store, byte[] token,
             int maxFrameBytes) {
@@ -86,6 +87,7 @@ final class BridgeConnection implements Runnable {
         this.store = store;
         this.token = token;
         this.maxFrameBytes = maxFrameBytes;
+        this.observer = bridge.options().requestObserver();
     }
 
     boolean authenticated() {
@@ -404,6 +406,8 @@ final class BridgeConnection implements Runnable {
             return unauthorized(id, "the first request must be [id, \"hello\", [1], token], not \""
                     + Protocol.excerpt(op) + "\"");
         }
+        long started = System.nanoTime();
+        ErrorCode failed = null;
         try {
             if (operation == null) {
                 throw new Operation.Refusal(ErrorCode.UNKNOWN_OP, "unknown op \"" + Protocol.excerpt(op)
@@ -411,24 +415,33 @@ final class BridgeConnection implements Runnable {
             }
             out.success(id, operation.run(store, args));
         } catch (Operation.Refusal e) {
+            failed = e.code;
             out.error(id, e.code, e.getMessage());
         } catch (StateTypeException e) {
-            out.error(id, ErrorCode.WRONG_TYPE, e.getMessage());
+            failed = ErrorCode.WRONG_TYPE;
+            out.error(id, failed, e.getMessage());
         } catch (ArithmeticException e) {
-            out.error(id, ErrorCode.OVERFLOW, e.getMessage());
+            failed = ErrorCode.OVERFLOW;
+            out.error(id, failed, e.getMessage());
         } catch (IllegalArgumentException e) {
-            out.error(id, ErrorCode.BAD_ARGUMENT, e.getMessage());
+            failed = ErrorCode.BAD_ARGUMENT;
+            out.error(id, failed, e.getMessage());
         } catch (WriteNotAppliedException e) {
-            out.error(id, ErrorCode.NOT_APPLIED, e.getMessage());
+            failed = ErrorCode.NOT_APPLIED;
+            out.error(id, failed, e.getMessage());
         } catch (OutcomeUnknownException e) {
-            out.error(id, ErrorCode.OUTCOME_UNKNOWN, e.getMessage());
+            failed = ErrorCode.OUTCOME_UNKNOWN;
+            out.error(id, failed, e.getMessage());
         } catch (StateStoreException e) {
-            out.error(id, ErrorCode.STORE_ERROR, e.getMessage());
+            failed = ErrorCode.STORE_ERROR;
+            out.error(id, failed, e.getMessage());
         } catch (RuntimeException e) {
             // Not a documented failure of the store: worth a log line, but it must not end the connection.
             bridge.logUnexpected(op, e);
-            out.error(id, ErrorCode.STORE_ERROR, "the store failed: " + e);
+            failed = ErrorCode.STORE_ERROR;
+            out.error(id, failed, "the store failed: " + e);
         }
+        observer.answered(operation == null ? "unknown" : operation.wireName(), failed, System.nanoTime() - started);
         return true;
     }
 

@@ -53,6 +53,7 @@ public final class BridgeOptions {
     private final int maxPendingConnections;
     private final Duration handshakeTimeout;
     private final Duration frameTimeout;
+    private final RequestObserver requestObserver;
 
     private BridgeOptions(Builder builder) {
         this.unixSocket = builder.unixSocket;
@@ -64,6 +65,7 @@ public final class BridgeOptions {
         this.maxPendingConnections = builder.maxPendingConnections;
         this.handshakeTimeout = builder.handshakeTimeout;
         this.frameTimeout = builder.frameTimeout;
+        this.requestObserver = builder.requestObserver;
     }
 
     /**
@@ -190,6 +192,15 @@ public final class BridgeOptions {
         return frameTimeout;
     }
 
+    /**
+     * What is told of every request answered.
+     *
+     * @return the observer, {@link RequestObserver#NONE} unless one was given
+     */
+    public RequestObserver requestObserver() {
+        return requestObserver;
+    }
+
     /** Builds {@link BridgeOptions}; every setter checks its argument at once. */
     public static final class Builder {
         private Path unixSocket;
@@ -200,6 +211,7 @@ public final class BridgeOptions {
         private int maxPendingConnections = DEFAULT_MAX_PENDING_CONNECTIONS;
         private Duration handshakeTimeout = Duration.ofSeconds(DEFAULT_HANDSHAKE_TIMEOUT_SECONDS);
         private Duration frameTimeout = Duration.ofSeconds(DEFAULT_FRAME_TIMEOUT_SECONDS);
+        private RequestObserver requestObserver = RequestObserver.NONE;
 
         private Builder() {
         }
@@ -334,6 +346,17 @@ public final class BridgeOptions {
          */
         public Builder frameTimeout(Duration timeout) {
             this.frameTimeout = positive(timeout, "frame timeout", DEFAULT_FRAME_TIMEOUT_SECONDS);
+            return this;
+        }
+
+        /**
+         * Tells {@code observer} of every request answered (for metrics); none by default.
+         *
+         * @param observer the observer
+         * @return this builder
+         */
+        public Builder requestObserver(RequestObserver observer) {
+            this.requestObserver = Objects.requireNonNull(observer, "observer");
             return this;
         }
 

@@ -6,6 +6,7 @@ import io.statestore.python.BridgeAddress;
 import io.statestore.python.BridgeOptions;
 import io.statestore.python.StateBridge;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,6 +47,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "Serve TCP on HOST:PORT, for example 127.0.0.1:7700; port 0 picks a free port.")
     String tcp;
 
+    @Option(names = "--metrics", paramLabel = "HOST:PORT",
+            description = "Publish metrics in the Prometheus text format at http://HOST:PORT/metrics (port 0 picks"
+                    + " one; printed as STATESTORE_METRICS=<url>): requests and their latency by op, errors by code,"
+                    + " connections, entries.")
+    String metrics;
+
     @Mixin
     BridgeSettings settings;
 
@@ -59,18 +66,36 @@ final class ServeCommand implements Callable<Integer> {
         if (tcp != null) {
             builder.tcp(BridgeAddress.parseHostPort(tcp));
         }
+        BridgeMetrics published = null;
+        if (metrics != null) {
+            BridgeAddress at = BridgeAddress.parseHostPort(metrics);
+            published = new BridgeMetrics((InetSocketAddress) at.toSocketAddress());
+            builder.requestObserver(published);
+        }
         BridgeOptions options = builder.build();
-        StateStore opened = StateStores.open(store);
+        StateStore opened;
         StateBridge bridge;
         try {
-            bridge = StateBridge.start(opened, options);
+            opened = StateStores.open(store);
+            try {
+                bridge = StateBridge.start(opened, options);
+            } catch (Exception e) {
+                opened.close();
+                throw e;
+            }
         } catch (Exception e) {
-            opened.close();
+            if (published != null) {
+                published.close();
+            }
             throw e;
+        }
+        BridgeMetrics metricsServer = published;
+        if (metricsServer != null) {
+            metricsServer.start(bridge, opened);
         }
         // SIGTERM and SIGINT stop the server here; anything else that ends the JVM (SIGHUP, say) still closes
         // the bridge and the store, through the hook.
-        Thread hook = new Thread(() -> stop(bridge, opened), "statestore-serve-shutdown");
+        Thread hook = new Thread(() -> stop(bridge, opened, metricsServer), "statestore-serve-shutdown");
         String signal;
         try (StopSignals signals = StopSignals.install()) {
             Runtime.getRuntime().addShutdownHook(hook);
@@ -80,6 +105,9 @@ final class ServeCommand implements Callable<Integer> {
             }
             if (options.tokenGenerated()) {
                 out.println(StateBridge.TOKEN_VARIABLE + "=" + bridge.token());
+            }
+            if (metricsServer != null) {
+                out.println("STATESTORE_METRICS=" + metricsServer.url());
             }
             out.println("ready");
             out.flush();
@@ -94,12 +122,15 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         err.println("statestore serve: " + signal + " received; stopping");
         err.flush();
-        stop(bridge, opened);
+        stop(bridge, opened, metricsServer);
         return 0;
     }
 
-    private static void stop(StateBridge bridge, StateStore store) {
+    private static void stop(StateBridge bridge, StateStore store, BridgeMetrics metrics) {
         try {
+            if (metrics != null) {
+                metrics.close();
+            }
             bridge.close();
         } finally {
             store.close();

@@ -107,6 +107,40 @@ class ServeProcessTest {
     }
 
     @Test
+    @DisplayName("serve --metrics publishes requests by op, errors by code, connections and entries in the Prometheus text format")
+    void metrics() throws Exception {
+        Path socket = directory.resolve("metrics.sock");
+        try (CommandProcess server = CommandProcess.start(directory, "metrics", Map.of(), "serve", "--store", "memory:",
+                "--unix", socket.toString(), "--token", "t", "--metrics", "127.0.0.1:0")) {
+            List<String> lines = server.awaitReady().orElseThrow(() -> new AssertionError(stderrOf(server)));
+            String url = CommandProcess.value(lines, "STATESTORE_METRICS").orElseThrow();
+            assertTrue(url.startsWith("http://127.0.0.1:") && url.endsWith("/metrics"), url);
+            try (BridgeClient client = BridgeClient.connect(BridgeAddress.unix(socket), "t")) {
+                for (int i = 0; i < 3; i++) {
+                    client.incr("n", 1);
+                }
+                client.store("s", "text");
+                assertThrows(RuntimeException.class, () -> client.incr("s", 1));
+                String scraped = scrape(url);
+                assertTrue(scraped.contains("statestore_requests_seconds_count{op=\"incr\"} 4"), scraped);
+                assertTrue(scraped.contains("statestore_requests_seconds_count{op=\"set\"} 1"), scraped);
+                assertTrue(scraped.contains("statestore_requests_seconds_bucket{op=\"incr\",le="), "a histogram");
+                assertTrue(scraped.contains("statestore_errors_total{code=\"WRONG_TYPE\"} 1.0"), scraped);
+                assertTrue(scraped.contains("statestore_connections 1.0"), scraped);
+                assertTrue(scraped.contains("statestore_entries 2.0"), scraped);
+                client.incr("n", 1);
+                assertTrue(scrape(url).contains("statestore_requests_seconds_count{op=\"incr\"} 5"), "counts move");
+            }
+        }
+    }
+
+    private static String scrape(String url) throws Exception {
+        try (var in = java.net.URI.create(url).toURL().openStream()) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
     @DisplayName("serve takes every option from STATESTORE_* variables (store, socket, token file, limits); the command line wins")
     void configuredFromTheEnvironment() throws Exception {
         String token = "token-from-a-file-named-in-the-environment";
