@@ -30,12 +30,11 @@ import asyncio
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Sequence
-from itertools import count
 from typing import Any, Optional, Union
 
 from . import codec
 from .commands import Commands
-from .connection import encode_request, parse_address, reply_failure, resolve
+from .connection import Endpoint, reply_failure, resolve
 from .errors import AuthenticationError, ConnectionLostError, ProtocolError, StateStoreError
 from .protocol import FRAME_HEADER, HELLO, VERSIONS
 
@@ -100,17 +99,12 @@ class _BridgeProtocol(asyncio.Protocol):
             self.closed.set_result(None)
 
 
-class AsyncConnection:
+class AsyncConnection(Endpoint):
     """One connection to a bridge, shared by every task of one event loop; opened (and the token checked) on
     the first request, or by :meth:`ensure`, and opened again on the request after it was lost."""
 
     def __init__(self, address: str, token: str, timeout: Optional[float] = None) -> None:
-        self.address = address
-        self._family, self._target = parse_address(address)
-        self._token = token
-        self._timeout = timeout
-        self._packer = codec.new_packer()
-        self._ids = count(1)
+        super().__init__(address, token, timeout)
         self._transport: Optional[asyncio.Transport] = None
         self._protocol: Optional[_BridgeProtocol] = None
         self._connecting: Optional[asyncio.Task[None]] = None
@@ -162,12 +156,6 @@ class AsyncConnection:
             self.drop()
             raise
         self.server_info = info if isinstance(info, dict) else {}
-
-    def encode(self, op: str, args: Sequence[Any]) -> tuple[int, bytes]:
-        """A new request id and the frame of request ``op``; a value outside the value model raises
-        :class:`InvalidArgumentError` here, before anything is sent."""
-        request_id = next(self._ids)
-        return request_id, encode_request(self._packer, request_id, op, args)
 
     async def request(self, op: str, args: Sequence[Any], if_nil: Any = None) -> Any:
         """Sends one request and returns its result (``if_nil`` for a nil result), or raises the error the

@@ -32,7 +32,7 @@ from .errors import (
 )
 from .protocol import CLOSING_CODES, FRAME_HEADER, HELLO, VERSIONS
 
-__all__ = ["Connection", "encode_request", "parse_address", "reply_failure", "resolve"]
+__all__ = ["Connection", "Endpoint", "encode_request", "parse_address", "reply_failure", "resolve"]
 
 _pack_length = FRAME_HEADER.pack
 _unpack_length = FRAME_HEADER.unpack_from
@@ -140,10 +140,9 @@ def reply_failure(reply: Any, request_id: int, op: str) -> tuple[StateStoreError
 Outcome = Union[Any, StateStoreError]
 
 
-class Connection:
-    """One authenticated connection; opened (and the token checked) in the constructor, reopened on
-    the next request after it broke or after a fork. ``timeout`` (seconds) bounds each socket
-    operation; ``None`` waits forever."""
+class Endpoint:
+    """What every connection to a bridge holds, whatever does its I/O: the address, the token, the timeout,
+    the request ids and the encoder of requests."""
 
     def __init__(self, address: str, token: str, timeout: Optional[float] = None) -> None:
         self.address = address
@@ -152,6 +151,21 @@ class Connection:
         self._timeout = timeout
         self._packer = codec.new_packer()
         self._ids = count(1)
+
+    def encode(self, op: str, args: Sequence[Any]) -> tuple[int, bytes]:
+        """Returns a new request id and the whole frame of request ``op``; a value outside the value
+        model raises :class:`InvalidArgumentError` here, before anything is sent."""
+        request_id = next(self._ids)
+        return request_id, encode_request(self._packer, request_id, op, args)
+
+
+class Connection(Endpoint):
+    """One authenticated connection; opened (and the token checked) in the constructor, reopened on
+    the next request after it broke or after a fork. ``timeout`` (seconds) bounds each socket
+    operation; ``None`` waits forever."""
+
+    def __init__(self, address: str, token: str, timeout: Optional[float] = None) -> None:
+        super().__init__(address, token, timeout)
         #: The socket while connected, else None.
         self.sock: Optional[socket.socket] = None
         self._buffer = bytearray(_INITIAL_BUFFER)
@@ -215,12 +229,6 @@ class Connection:
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # at interpreter shutdown anything may be gone
             self.drop()
-
-    def encode(self, op: str, args: Sequence[Any]) -> tuple[int, bytes]:
-        """Returns a new request id and the whole frame of request ``op``; a value outside the value
-        model raises :class:`InvalidArgumentError` here, before anything is sent."""
-        request_id = next(self._ids)
-        return request_id, encode_request(self._packer, request_id, op, args)
 
     def call(self, op: str, args: Sequence[Any], if_nil: Any = None) -> Any:
         """Sends one request and returns its result (``if_nil`` for a nil result), or raises the
