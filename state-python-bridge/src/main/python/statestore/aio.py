@@ -36,7 +36,7 @@ from . import codec
 from .commands import Commands
 from .connection import Endpoint, reply_failure, resolve
 from .errors import AuthenticationError, ConnectionLostError, ProtocolError, StateStoreError
-from .protocol import FRAME_HEADER, HELLO, VERSIONS
+from .protocol import FRAME_HEADER, HELLO
 
 __all__ = [
     "AsyncClient",
@@ -110,8 +110,6 @@ class AsyncConnection(Endpoint):
         self._connecting: Optional[asyncio.Task[None]] = None
         self._waiting: deque[_Waiting] = deque()
         self.closed = False
-        #: What the server said in the handshake: ``version``, ``server``, ``max_frame``.
-        self.server_info: dict[str, Any] = {}
 
     @property
     def connected(self) -> bool:
@@ -147,26 +145,21 @@ class AsyncConnection(Endpoint):
                                       f"{error or 'timed out'}") from error
         self._transport, self._protocol = transport, protocol
         try:
-            info = await self._exchange_one(HELLO, (list(VERSIONS), self._token), None)
+            info = await self.request(HELLO, self.hello_arguments(), connect=False)
         except AuthenticationError as error:
             self.drop()
-            raise AuthenticationError(f"the bridge at {self.address} refused the token: {error}",
-                                      error.code) from None
+            raise self.refused(error) from None
         except BaseException:
             self.drop()
             raise
-        self.server_info = info if isinstance(info, dict) else {}
+        self.greeted(info)
 
-    async def request(self, op: str, args: Sequence[Any], if_nil: Any = None) -> Any:
+    async def request(self, op: str, args: Sequence[Any], if_nil: Any = None, *, connect: bool = True) -> Any:
         """Sends one request and returns its result (``if_nil`` for a nil result), or raises the error the
-        server replied."""
+        server replied; connects first unless connected (or ``connect`` is false, for the handshake)."""
         request_id, frame = self.encode(op, args)
-        if self._transport is None:
+        if connect and self._transport is None:
             await self.ensure()
-        return await self._send([(request_id, op, if_nil)], frame)[0]
-
-    async def _exchange_one(self, op: str, args: Sequence[Any], if_nil: Any) -> Any:
-        request_id, frame = self.encode(op, args)
         return await self._send([(request_id, op, if_nil)], frame)[0]
 
     def _send(self, requests: Sequence[tuple[int, str, Any]], frames: bytes) -> list[Awaitable[Any]]:

@@ -151,12 +151,26 @@ class Endpoint:
         self._timeout = timeout
         self._packer = codec.new_packer()
         self._ids = count(1)
+        #: What the server said in the handshake: ``version``, ``server``, ``max_frame``.
+        self.server_info: dict[str, Any] = {}
 
     def encode(self, op: str, args: Sequence[Any]) -> tuple[int, bytes]:
         """Returns a new request id and the whole frame of request ``op``; a value outside the value
         model raises :class:`InvalidArgumentError` here, before anything is sent."""
         request_id = next(self._ids)
         return request_id, encode_request(self._packer, request_id, op, args)
+
+    def hello_arguments(self) -> tuple[Any, ...]:
+        """The arguments of the handshake this connection opens with."""
+        return list(VERSIONS), self._token
+
+    def refused(self, error: AuthenticationError) -> AuthenticationError:
+        """The error for a handshake the bridge refused, naming the bridge."""
+        return AuthenticationError(f"the bridge at {self.address} refused the token: {error}", error.code)
+
+    def greeted(self, info: Any) -> None:
+        """Keeps what the server said in the handshake."""
+        self.server_info = info if isinstance(info, dict) else {}
 
 
 class Connection(Endpoint):
@@ -173,8 +187,6 @@ class Connection(Endpoint):
         self._start = 0
         self._end = 0
         self.closed = False
-        #: What the server said in the handshake: ``version``, ``server``, ``max_frame``.
-        self.server_info: dict[str, Any] = {}
         with _connections_lock:
             _connections.add(self)
         self.connect()
@@ -197,15 +209,14 @@ class Connection(Endpoint):
         self.sock = sock
         self._start = self._end = 0
         try:
-            info = self.call(HELLO, (list(VERSIONS), self._token))
+            info = self.call(HELLO, self.hello_arguments())
         except AuthenticationError as error:
             self.drop()
-            raise AuthenticationError(f"the bridge at {self.address} refused the token: {error}",
-                                      error.code) from None
+            raise self.refused(error) from None
         except BaseException:
             self.drop()
             raise
-        self.server_info = info if isinstance(info, dict) else {}
+        self.greeted(info)
         return sock
 
     def drop(self) -> None:
