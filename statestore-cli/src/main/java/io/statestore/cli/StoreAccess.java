@@ -35,24 +35,46 @@ final class StoreAccess {
 
     /** Opens the store the options name; the caller closes it. */
     StateStore open() throws IOException {
+        return open(() -> null, () -> null);
+    }
+
+    /**
+     * Opens the store the options name, or, when neither they nor the environment name a bridge, the one
+     * {@code fallbackAddress} names; the caller closes it.
+     */
+    StateStore open(Fallback fallbackAddress, Fallback fallbackToken) throws IOException {
         if (store != null) {
             if (address != null) {
                 throw usage("give either --store or --address, not both");
             }
             return StateStores.open(store);
         }
-        String bridgeAddress = address != null ? address : Environment.variables.apply(StateBridge.ADDRESS_VARIABLE);
-        String bridgeToken = token != null ? token : Environment.variables.apply(StateBridge.TOKEN_VARIABLE);
-        if (bridgeAddress == null || bridgeAddress.isBlank()) {
+        String bridgeAddress = firstGiven(address, Environment.variables.apply(StateBridge.ADDRESS_VARIABLE));
+        String bridgeToken = firstGiven(token, Environment.variables.apply(StateBridge.TOKEN_VARIABLE));
+        if (bridgeAddress == null) {
+            bridgeAddress = fallbackAddress.value();
+            bridgeToken = bridgeToken != null ? bridgeToken : fallbackToken.value();
+        }
+        if (bridgeAddress == null) {
             throw usage("no store to talk to: give --address and --token of a running 'statestore serve' (or set "
                     + StateBridge.ADDRESS_VARIABLE + " and " + StateBridge.TOKEN_VARIABLE
                     + "), or --store URI to open a store directly");
         }
-        if (bridgeToken == null || bridgeToken.isBlank()) {
+        if (bridgeToken == null) {
             throw usage("no token for the bridge at " + bridgeAddress + ": give --token or set "
                     + StateBridge.TOKEN_VARIABLE + " (serve prints it as STATESTORE_TOKEN=...)");
         }
         return BridgeClient.connect(BridgeAddress.parse(bridgeAddress), bridgeToken);
+    }
+
+    /** A value looked up only when needed (reading it may fail). */
+    @FunctionalInterface
+    interface Fallback {
+        String value() throws IOException;
+    }
+
+    private static String firstGiven(String option, String variable) {
+        return option != null ? option : variable == null || variable.isBlank() ? null : variable;
     }
 
     private CommandLine.ParameterException usage(String message) {

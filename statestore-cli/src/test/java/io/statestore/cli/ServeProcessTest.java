@@ -45,9 +45,10 @@ class ServeProcessTest {
         return file;
     }
 
+    /** The whole command line: /proc first, since the JDK's ProcessHandle.Info cuts a long one short. */
     private static String commandLine(long pid) {
-        return ProcessHandle.of(pid).flatMap(handle -> handle.info().commandLine())
-                .or(() -> readCmdline(pid)).orElseThrow();
+        return readCmdline(pid).or(() -> ProcessHandle.of(pid).flatMap(handle -> handle.info().commandLine()))
+                .orElseThrow();
     }
 
     private static Optional<String> readCmdline(long pid) {

@@ -194,6 +194,33 @@ class StatestoreCommandTest {
     }
 
     @Test
+    @DisplayName("ping with no options asks the bridge serve runs with this environment (STATESTORE_UNIX or"
+            + " STATESTORE_TCP, STATESTORE_TOKEN_FILE): a container's health check")
+    void pingTheServedBridge() throws Exception {
+        Path tokenFile = Files.createTempDirectory("statestore-ping").resolve("token");
+        Files.writeString(tokenFile, bridge.token() + "\n");
+        Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+        var environment = Environment.variables;
+        try {
+            Environment.variables = Map.of("STATESTORE_UNIX", bridge.address().unixPath().toString(),
+                    "STATESTORE_TOKEN_FILE", tokenFile.toString())::get;
+            Result answered = run("ping");
+            assertEquals(0, answered.status(), answered.err());
+            Files.writeString(tokenFile, "wrong\n");
+            Result refused = run("ping");
+            assertEquals(1, refused.status());
+            assertTrue(refused.err().contains("refused"), refused.err());
+            Environment.variables = Map.of("STATESTORE_TCP", "0.0.0.0:1", "STATESTORE_TOKEN_FILE",
+                    tokenFile.toString())::get;
+            Result unreachable = run("ping");
+            assertEquals(1, unreachable.status());
+            assertTrue(unreachable.err().contains("127.0.0.1:1"), unreachable.err());
+        } finally {
+            Environment.variables = environment;
+        }
+    }
+
+    @Test
     @DisplayName("a wrong token fails with exit 1 and a message naming the refusal")
     void wrongToken() {
         Result result = run("get", "--address=" + bridge.address(), "--token=wrong", "k");
