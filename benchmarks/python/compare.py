@@ -78,6 +78,8 @@ if TYPE_CHECKING:
     from harness import Op
 
 BATCH = 100
+# The second bridge, with metrics published, measured beside the first when --metrics is given.
+METERED = "statestore+metrics"
 # ---------------------------------------------------------------------------------------------
 # measuring
 
@@ -103,17 +105,24 @@ class System:
 
 
 class StateStoreSystem(System):
-    name = "statestore"
-
-    def __init__(self, address: str, token: str) -> None:
-        os.environ["STATESTORE_ADDRESS"] = address
-        os.environ["STATESTORE_TOKEN"] = token
-        statestore.reset_default_client()
+    def __init__(self, address: str, token: str, name: str = "statestore") -> None:
+        self.name = name
+        self.address = address
+        self.token = token
+        self.use()
         statestore.state_set(KEY, VALUE)
         statestore.state_set("bench:counter", 0)
         self.client = statestore.Client(address, token)
 
+    def use(self) -> None:
+        """Points the module-level functions, and the processes forked for a case, at this bridge."""
+        if os.environ.get("STATESTORE_ADDRESS") != self.address:
+            os.environ["STATESTORE_ADDRESS"] = self.address
+            os.environ["STATESTORE_TOKEN"] = self.token
+            statestore.reset_default_client()
+
     def cases(self) -> dict[str, Callable[[float], float | None]]:
+        self.use()
         get, sset, incr = statestore.state_get, statestore.state_set, statestore.state_incr
         client = self.client
 
@@ -256,7 +265,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=0.6, help="length of one measurement")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; the best is kept")
     parser.add_argument("--metrics", action="store_true",
-                        help="run the bridge with --metrics (what publishing metrics costs)")
+                        help="also measure a second bridge that publishes metrics (serve --metrics), in the same"
+                             " rounds: what publishing them costs")
     parser.add_argument("--pin", type=int, default=None, metavar="CPU",
                         help="run every server (all their threads) and every client on this one CPU, so that a"
                              " round trip never wakes an idle core")
@@ -285,9 +295,12 @@ def main() -> int:
     started = Started()
     try:
         note = machine_note()
-        address, token = start_bridge(started, args.jar, "memory:",
-                                      ["--metrics", "127.0.0.1:0"] if args.metrics else [])
+        address, token = start_bridge(started, args.jar, "memory:", [])
         systems: list[System] = [StateStoreSystem(address, token)]
+        if args.metrics:
+            address, token = start_bridge(started, args.jar, "memory:", ["--metrics", "127.0.0.1:0"],
+                                          socket_name="bridge-metrics.sock")
+            systems.append(StateStoreSystem(address, token, METERED))
         if not redis_reason:
             systems.append(RedisSystem(start_redis(started)))
             started.cleanups.append(systems[-1].close)
@@ -324,6 +337,7 @@ def main() -> int:
         header = ["case"] + [f"{name} ops/s" for name in names]
         header += ["statestore / redis"] if "redis" in names else []
         header += ["statestore / Manager"]
+        header += ["metrics on / off"] if METERED in names else []
         print()
         pinned = ("" if args.pin is None else f" --pin {args.pin}") + (" --metrics" if args.metrics else "")
         print(f"Command: python3 benchmarks/python/compare.py --seconds {args.seconds} --rounds {args.rounds}{pinned}")
@@ -338,6 +352,8 @@ def main() -> int:
             if "redis" in names:
                 row.append(ratio(ours, best[("redis", case)]))
             row.append(ratio(ours, best[("Manager", case)]))
+            if METERED in names:
+                row.append(ratio(best[(METERED, case)], ours))
             print("| " + " | ".join(row) + " |")
         print()
         if echo_best:

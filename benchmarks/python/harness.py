@@ -171,11 +171,11 @@ def _socket_path(started: Started, name: str) -> Path:
 
 
 def start_bridge(started: Started, jar: Path, store: str = "memory:",
-                 options: Sequence[str] = ()) -> tuple[str, str]:
-    """Starts ``java -jar JAR serve`` over the store URI ``store`` on a Unix socket in the work
-    directory, with a random token and the further ``serve`` flags ``options``; returns its
-    ``STATESTORE_ADDRESS`` and the token once it has printed ``ready``."""
-    sock = _socket_path(started, "bridge.sock")
+                 options: Sequence[str] = (), socket_name: str = "bridge.sock") -> tuple[str, str]:
+    """Starts ``java -jar JAR serve`` over the store URI ``store`` on the Unix socket ``socket_name``
+    in the work directory, with a random token and the further ``serve`` flags ``options``; returns
+    its ``STATESTORE_ADDRESS`` and the token once it has printed ``ready``."""
+    sock = _socket_path(started, socket_name)
     token = os.urandom(16).hex()
     process = started.popen(["java", "-jar", str(jar), "serve", "--store", store,
                              "--unix", str(sock), "--token", token, *options])

@@ -125,7 +125,8 @@ class ServeProcessTest {
                 String scraped = scrape(url);
                 assertTrue(scraped.contains("statestore_requests_seconds_count{op=\"incr\"} 4"), scraped);
                 assertTrue(scraped.contains("statestore_requests_seconds_count{op=\"set\"} 1"), scraped);
-                assertTrue(scraped.contains("statestore_requests_seconds_bucket{op=\"incr\",le="), "a histogram");
+                assertTrue(scraped.contains("statestore_request_latency_seconds_bucket{op=\"incr\",le=\"2.5E-5\"}"),
+                        "a latency histogram: " + scraped);
                 assertTrue(scraped.contains("statestore_errors_total{code=\"WRONG_TYPE\"} 1.0"), scraped);
                 assertTrue(scraped.contains("statestore_connections 1.0"), scraped);
                 assertTrue(scraped.contains("statestore_entries 2.0"), scraped);
