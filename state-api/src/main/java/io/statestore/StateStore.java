@@ -1,5 +1,6 @@
 package io.statestore;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
@@ -41,6 +42,18 @@ import java.util.Set;
  * operations, including when they create the key, so N callers each adding M to a fresh counter end at
  * exactly N*M. {@link #keys()}, {@link #size()} and batches are not snapshots isolated from concurrent
  * writers; a batch that fails validation writes nothing.
+ *
+ * <h2>Expiry</h2>
+ * A key may be given a time to live: {@link #store(String, Object, Duration)},
+ * {@link #incr(String, long, Duration)} (when the increment creates the key),
+ * {@link #compareAndSet(String, Object, Object, Duration)}, {@link #storeAll(Map, Duration)} and
+ * {@link #expire(String, Duration)} set one; {@link #persist(String)} removes it. Once its time has passed, a
+ * key is absent to every operation ({@code fetch}, {@code fetchAll}, {@code keys}, {@code size},
+ * {@code compareAndSet}, counters, which start again from 0), whatever the backend's own expiry precision;
+ * the backend reclaims its space in the background. Operations that write a whole new value
+ * ({@code store}, {@code storeAll}, {@code compareAndSet}) give it the expiry passed to them, none without
+ * one; counters change a value in place and keep its expiry. Times to live are kept to the millisecond,
+ * as instants of the wall clock ({@link System#currentTimeMillis()}) of the process that decides.
  *
  * <h2>Closing</h2>
  * {@link #close()} releases the handle; any later call throws {@link StateStoreClosedException}.
@@ -214,6 +227,103 @@ public interface StateStore extends AutoCloseable {
      * @throws StateStoreClosedException if this store was closed
      */
     boolean compareAndSet(String key, Object expected, Object update);
+
+    /**
+     * Inserts or replaces the value of a key, which expires after {@code ttl}.
+     *
+     * @param key   the key
+     * @param value a value of the value model, or {@code null} to remove the key
+     * @param ttl   how long the key lives, positive; {@code null} for no expiry, as {@link #store(String, Object)}
+     * @throws IllegalArgumentException  if the key, the value or the time to live is invalid; nothing is written
+     * @throws StateStoreClosedException if this store was closed
+     */
+    void store(String key, Object value, Duration ttl);
+
+    /**
+     * Atomically adds an amount to a counter, as {@link #incr(String, long)}; when this increment creates
+     * the key (absent or expired), the new counter expires after {@code ttlIfCreated}. A counter that exists
+     * keeps its expiry, or its lack of one: so {@code incr(window, 1, Duration.ofSeconds(1))} counts a fixed
+     * one-second window in one call.
+     *
+     * @param key          the counter's key
+     * @param amount       the amount to add, possibly negative
+     * @param ttlIfCreated how long a counter created by this call lives, positive; {@code null} for no expiry
+     * @return the new value
+     * @throws ArithmeticException       if the result would overflow a {@code long}; the value stays
+     * @throws StateTypeException        if the key holds something other than an integer; the value stays
+     * @throws IllegalArgumentException  if the key or the time to live is invalid
+     * @throws StateStoreClosedException if this store was closed
+     */
+    long incr(String key, long amount, Duration ttlIfCreated);
+
+    /**
+     * Atomically subtracts an amount from a counter: {@code incr(key, -amount, ttlIfCreated)}.
+     *
+     * @param key          the counter's key
+     * @param amount       the amount to subtract
+     * @param ttlIfCreated how long a counter created by this call lives; {@code null} for no expiry
+     * @return the new value
+     * @throws ArithmeticException if {@code amount} is {@code Long.MIN_VALUE} or the result would overflow
+     * @see #incr(String, long, Duration)
+     */
+    default long decr(String key, long amount, Duration ttlIfCreated) {
+        return incr(key, Math.negateExact(amount), ttlIfCreated);
+    }
+
+    /**
+     * Atomically replaces a value if the current one equals {@code expected}, as
+     * {@link #compareAndSet(String, Object, Object)}; the new value expires after {@code ttl}.
+     *
+     * @param key      the key
+     * @param expected the value expected now, or {@code null} for "absent" (an expired key is absent)
+     * @param update   the new value, or {@code null} to remove the key
+     * @param ttl      how long the new value lives, positive; {@code null} for no expiry
+     * @return {@code true} if the current value matched and was replaced (or removed, or created)
+     * @throws IllegalArgumentException  if the key, a value or the time to live is invalid
+     * @throws StateStoreClosedException if this store was closed
+     */
+    boolean compareAndSet(String key, Object expected, Object update, Duration ttl);
+
+    /**
+     * Stores several entries, as {@link #storeAll(Map)}, each of them expiring after {@code ttl}.
+     *
+     * @param entries the keys and values (or {@code null} to remove a key)
+     * @param ttl     how long the stored keys live, positive; {@code null} for no expiry
+     * @throws IllegalArgumentException  if any key or value, or the time to live, is invalid; nothing is written
+     * @throws StateStoreClosedException if this store was closed
+     */
+    void storeAll(Map<String, ?> entries, Duration ttl);
+
+    /**
+     * Gives a present key a new time to live, replacing any it had.
+     *
+     * @param key the key
+     * @param ttl how long the key lives from now, positive
+     * @return {@code true} if the key was present (and now expires), {@code false} if it was absent
+     * @throws IllegalArgumentException  if the key or the time to live is invalid
+     * @throws StateStoreClosedException if this store was closed
+     */
+    boolean expire(String key, Duration ttl);
+
+    /**
+     * Removes the expiry of a key, which then lives until removed.
+     *
+     * @param key the key
+     * @return {@code true} if the key was present and had an expiry; {@code false} if it was absent or had none
+     * @throws IllegalArgumentException  if the key is invalid
+     * @throws StateStoreClosedException if this store was closed
+     */
+    boolean persist(String key);
+
+    /**
+     * Returns how long a key has left to live.
+     *
+     * @param key the key
+     * @return the time left, positive; empty if the key is absent or has no expiry
+     * @throws IllegalArgumentException  if the key is invalid
+     * @throws StateStoreClosedException if this store was closed
+     */
+    Optional<Duration> timeToLive(String key);
 
     /**
      * Returns the backend's own object behind this store, for what the API does not offer.

@@ -2,6 +2,7 @@ package io.statestore;
 
 import io.statestore.spi.AbstractStateStore;
 import io.statestore.spi.Counters;
+import io.statestore.spi.Expiry;
 import io.statestore.spi.OptionsReader;
 import io.statestore.spi.StateStoreProvider;
 import io.statestore.spi.StoreOptions;
@@ -46,9 +47,33 @@ public final class RecordingStoreProvider implements StateStoreProvider {
             super(description);
         }
 
+        /** This store serves the discovery tests, which set no expiry. */
+        private static void noExpiry(long expiresAt) {
+            if (expiresAt != Expiry.NONE) {
+                throw new UnsupportedOperationException("the discovery tests' store keeps no expiry");
+            }
+        }
+
         @Override
-        protected void doStore(String key, Object value) {
+        protected void doStore(String key, Object value, long expiresAt) {
+            noExpiry(expiresAt);
             entries.put(key, value);
+        }
+
+        @Override
+        protected boolean doExpire(String key, long expiresAt) {
+            noExpiry(expiresAt);
+            return false;
+        }
+
+        @Override
+        protected boolean doPersist(String key) {
+            return false;
+        }
+
+        @Override
+        protected long doExpiresAt(String key) {
+            return Expiry.NONE;
         }
 
         @Override
@@ -79,12 +104,14 @@ public final class RecordingStoreProvider implements StateStoreProvider {
         }
 
         @Override
-        protected long doIncr(String key, long amount) {
+        protected long doIncr(String key, long amount, long expiresAtIfCreated) {
+            noExpiry(expiresAtIfCreated);
             return (Long) entries.compute(key, (k, current) -> Counters.add(k, current, amount));
         }
 
         @Override
-        protected boolean doCompareAndSet(String key, Object expected, Object update) {
+        protected boolean doCompareAndSet(String key, Object expected, Object update, long expiresAt) {
+            noExpiry(expiresAt);
             boolean[] swapped = new boolean[1];
             entries.compute(key, (k, current) -> {
                 if (!Values.equal(current, expected)) {

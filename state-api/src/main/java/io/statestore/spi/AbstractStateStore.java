@@ -5,6 +5,7 @@ import io.statestore.StateStoreClosedException;
 import io.statestore.StateTypeException;
 import io.statestore.value.Keys;
 import io.statestore.value.Values;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -36,15 +37,18 @@ public abstract class AbstractStateStore implements StateStore {
     }
 
     /**
-     * Stores a checked key and a value in normal form, which the backend may keep as it is.
+     * Stores a checked key and a value in normal form, which the backend may keep as it is, replacing any
+     * expiry the key had with {@code expiresAt}.
      *
-     * @param key   a valid key
-     * @param value a non-null value in normal form, owned by the store from now on
+     * @param key       a valid key
+     * @param value     a non-null value in normal form, owned by the store from now on
+     * @param expiresAt when the key expires ({@link Expiry}), or {@link Expiry#NONE}
      */
-    protected abstract void doStore(String key, Object value);
+    protected abstract void doStore(String key, Object value, long expiresAt);
 
     /**
-     * Fetches a value that is safe to give the caller (see {@link Values#copyOut(Object)}).
+     * Fetches a value that is safe to give the caller (see {@link Values#copyOut(Object)}); an expired key
+     * is absent.
      *
      * @param key a valid key
      * @return the value, or empty
@@ -93,36 +97,65 @@ public abstract class AbstractStateStore implements StateStore {
     protected abstract long doSize();
 
     /**
-     * Adds atomically, with {@link Counters#add(String, Object, long)} for the arithmetic.
+     * Adds atomically, with {@link Counters#add(String, Object, long)} for the arithmetic. An expired key
+     * counts as absent; a key that exists keeps its expiry.
      *
-     * @param key    a valid key
-     * @param amount the amount
+     * @param key                a valid key
+     * @param amount             the amount
+     * @param expiresAtIfCreated when the key expires if this call creates it, or {@link Expiry#NONE}
      * @return the new value
      */
-    protected abstract long doIncr(String key, long amount);
+    protected abstract long doIncr(String key, long amount, long expiresAtIfCreated);
 
     /**
      * Compares and sets atomically, comparing with {@link Values#equal(Object, Object)}.
      *
      * @param key      a valid key
      * @param expected the expected value in normal form, or {@code null} for absent
-     * @param update   the new value in normal form, or {@code null} to remove
+     * @param update    the new value in normal form, or {@code null} to remove
+     * @param expiresAt when the new value expires, or {@link Expiry#NONE}
      * @return {@code true} if replaced
      */
-    protected abstract boolean doCompareAndSet(String key, Object expected, Object update);
+    protected abstract boolean doCompareAndSet(String key, Object expected, Object update, long expiresAt);
+
+    /**
+     * Sets the expiry of a present key.
+     *
+     * @param key       a valid key
+     * @param expiresAt when it expires, not {@link Expiry#NONE}
+     * @return {@code true} if the key was present
+     */
+    protected abstract boolean doExpire(String key, long expiresAt);
+
+    /**
+     * Removes the expiry of a present key.
+     *
+     * @param key a valid key
+     * @return {@code true} if the key was present and had an expiry
+     */
+    protected abstract boolean doPersist(String key);
+
+    /**
+     * Tells when a key expires.
+     *
+     * @param key a valid key
+     * @return its expiry instant; {@link Expiry#NONE} if it is absent or has no expiry
+     */
+    protected abstract long doExpiresAt(String key);
 
     /**
      * Stores checked, normalized entries, a {@code null} value removing its key; by default one by one.
      * Backends with a cheaper or atomic batch override it.
      *
-     * @param entries valid keys, each with a value in normal form or {@code null} to remove the key
+     * @param entries   valid keys, each with a value in normal form or {@code null} to remove the key
+     * @param expiresAt when the stored keys expire, or {@link Expiry#NONE}
      */
-    protected void doStoreAll(Map<String, Object> entries) {
+    protected void doStoreAll(Map<String, Object> entries, long expiresAt) {
         entries.forEach((key, value) -> {
             if (value == null) {
                 doRemove(key);
             } else {
-                doStore(key, value);
+                doStore(key, value, expiresAt);
             }
         });
     }
@@ -179,13 +212,19 @@ public abstract class AbstractStateStore implements StateStore {
 
     @Override
     public final void store(String key, Object value) {
+        store(key, value, null);
+    }
+
+    @Override
+    public final void store(String key, Object value, Duration ttl) {
         checkOpen();
         Keys.check(key);
+        long expiresAt = Expiry.deadline(key, ttl);
         if (value == null) {
             doRemove(key);
             return;
         }
-        doStore(key, normalizeValue(key, value));
+        doStore(key, normalizeValue(key, value), expiresAt);
     }
 
     private static Object normalizeValue(String key, Object value) {
@@ -247,18 +286,51 @@ public abstract class AbstractStateStore implements StateStore {
     @Override
     public final long incr(String key, long amount) {
         checkOpen();
-        return doIncr(Keys.check(key), amount);
+        return doIncr(Keys.check(key), amount, Expiry.NONE);
+    }
+
+    @Override
+    public final long incr(String key, long amount, Duration ttlIfCreated) {
+        checkOpen();
+        Keys.check(key);
+        return doIncr(key, amount, Expiry.deadline(key, ttlIfCreated));
     }
 
     @Override
     public final long decr(String key, long amount) {
+        return decr(key, amount, null);
+    }
+
+    @Override
+    public final long decr(String key, long amount, Duration ttlIfCreated) {
         checkOpen();
         Keys.check(key);
+        long expiresAt = Expiry.deadline(key, ttlIfCreated);
         if (amount == Long.MIN_VALUE) {
             throw new ArithmeticException("decr of key \"" + Keys.excerpt(key) + "\" by " + amount
                     + " cannot be negated; the value is unchanged");
         }
-        return doIncr(key, -amount);
+        return doIncr(key, -amount, expiresAt);
+    }
+
+    @Override
+    public final boolean expire(String key, Duration ttl) {
+        checkOpen();
+        Keys.check(key);
+        Objects.requireNonNull(ttl, "ttl");
+        return doExpire(key, Expiry.deadline(key, ttl));
+    }
+
+    @Override
+    public final boolean persist(String key) {
+        checkOpen();
+        return doPersist(Keys.check(key));
+    }
+
+    @Override
+    public final Optional<Duration> timeToLive(String key) {
+        checkOpen();
+        return Expiry.remaining(doExpiresAt(Keys.check(key)), Expiry.now());
     }
 
     @Override
@@ -274,23 +346,35 @@ public abstract class AbstractStateStore implements StateStore {
 
     @Override
     public final void storeAll(Map<String, ?> entries) {
+        storeAll(entries, null);
+    }
+
+    @Override
+    public final void storeAll(Map<String, ?> entries, Duration ttl) {
         Objects.requireNonNull(entries, "entries");
         checkOpen();
+        long expiresAt = Expiry.batchDeadline(ttl);
         Map<String, Object> checked = new LinkedHashMap<>(entries.size() * 4 / 3 + 1);
         for (Map.Entry<String, ?> entry : entries.entrySet()) {
             Object value = entry.getValue();
             checked.put(Keys.check(entry.getKey()), value == null ? null : normalizeValue(entry.getKey(), value));
         }
-        doStoreAll(checked);
+        doStoreAll(checked, expiresAt);
     }
 
     @Override
     public final boolean compareAndSet(String key, Object expected, Object update) {
+        return compareAndSet(key, expected, update, null);
+    }
+
+    @Override
+    public final boolean compareAndSet(String key, Object expected, Object update, Duration ttl) {
         checkOpen();
         Keys.check(key);
+        long expiresAt = Expiry.deadline(key, ttl);
         Object expectedNormal = expected == null ? null : normalizeValue(key, expected);
         Object updateNormal = update == null ? null : normalizeValue(key, update);
-        return doCompareAndSet(key, expectedNormal, updateNormal);
+        return doCompareAndSet(key, expectedNormal, updateNormal, expiresAt);
     }
 
     @Override

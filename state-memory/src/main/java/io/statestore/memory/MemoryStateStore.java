@@ -1,7 +1,9 @@
 package io.statestore.memory;
 
 import io.statestore.spi.AbstractStateStore;
+import io.statestore.memory.ExpirySweeper.Expiring;
 import io.statestore.spi.Counters;
+import io.statestore.spi.Expiry;
 import io.statestore.value.Keys;
 import io.statestore.value.Values;
 import java.util.ArrayList;
@@ -17,17 +19,22 @@ import java.util.concurrent.ConcurrentMap;
  * immutable but for byte arrays. A stored value without byte arrays is kept as the {@link Optional} that
  * fetch returns, so a fetch allocates nothing; a value holding byte arrays is kept wrapped in
  * {@link WithBytes} so that fetch knows to copy it; a counter written by incr is kept as a bare
- * {@link Long}, so an increment allocates no more than {@code ConcurrentHashMap.merge} does.
+ * {@link Long}, so an increment allocates no more than {@code ConcurrentHashMap.merge} does. A key with an
+ * expiry holds its stored form inside an {@link Expiring}, so keys without one pay nothing for expiry but a
+ * type check; an expired entry is absent to every operation and removed when met, or by the
+ * {@link ExpirySweeper} in the background.
  */
 public final class MemoryStateStore extends AbstractStateStore {
 
     private static final ConcurrentMap<String, ConcurrentHashMap<String, Object>> NAMED = new ConcurrentHashMap<>();
 
     private final ConcurrentHashMap<String, Object> entries;
+    private final boolean isolated;
 
-    private MemoryStateStore(String description, ConcurrentHashMap<String, Object> entries) {
+    private MemoryStateStore(String description, ConcurrentHashMap<String, Object> entries, boolean isolated) {
         super(description);
         this.entries = entries;
+        this.isolated = isolated;
     }
 
     /**
@@ -37,7 +44,8 @@ public final class MemoryStateStore extends AbstractStateStore {
      * @return a new handle
      */
     public static MemoryStateStore named(String name) {
-        return new MemoryStateStore("memory:" + name, NAMED.computeIfAbsent(name, n -> new ConcurrentHashMap<>()));
+        return new MemoryStateStore("memory:" + name, NAMED.computeIfAbsent(name, n -> new ConcurrentHashMap<>()),
+                false);
     }
 
     /**
@@ -46,7 +54,7 @@ public final class MemoryStateStore extends AbstractStateStore {
      * @return a new store
      */
     public static MemoryStateStore isolated() {
-        return new MemoryStateStore("memory (isolated)", new ConcurrentHashMap<>());
+        return new MemoryStateStore("memory (isolated)", new ConcurrentHashMap<>(), true);
     }
 
     /** A stored value with byte arrays inside, which must be copied on the way out. */
@@ -69,21 +77,54 @@ public final class MemoryStateStore extends AbstractStateStore {
         return stored instanceof WithBytes ? ((WithBytes) stored).value : stored;
     }
 
+    /** The stored form with its expiry, if it has one. */
+    private Object withExpiry(Object stored, long expiresAt) {
+        if (expiresAt == Expiry.NONE) {
+            return stored;
+        }
+        ExpirySweeper.sweep(entries);
+        return new Expiring(stored, expiresAt);
+    }
+
+    /** The stored form of a present entry, or {@code null} for none or an expired one. */
+    private static Object live(Object stored, long now) {
+        if (stored instanceof Expiring expiring) {
+            return Expiry.passed(expiring.expiresAt, now) ? null : expiring.stored;
+        }
+        return stored;
+    }
+
+    /** The stored form of what {@code get} found, removing it if it has expired. */
+    private Object present(String key, Object found) {
+        if (found instanceof Expiring expiring) {
+            if (Expiry.passed(expiring.expiresAt, Expiry.now())) {
+                entries.remove(key, found);
+                return null;
+            }
+            return expiring.stored;
+        }
+        return found;
+    }
+
+    private static long expiresAt(Object stored) {
+        return stored instanceof Expiring expiring ? expiring.expiresAt : Expiry.NONE;
+    }
+
     @Override
-    protected void doStore(String key, Object value) {
-        entries.put(key, wrap(value));
+    protected void doStore(String key, Object value, long expiresAt) {
+        entries.put(key, withExpiry(wrap(value), expiresAt));
     }
 
     @Override
     protected Optional<Object> doFetch(String key) {
-        return fetchStored(entries.get(key));
+        return fetchStored(present(key, entries.get(key)));
     }
 
     @Override
     protected Optional<Object> doFetchUncheckedKey(String key) {
         // Every key in the map was checked when written and lookups compare exact strings, so a hit
         // proves the key valid; only a miss pays for the check (and reports a bad key).
-        Object stored = key == null ? null : entries.get(key);
+        Object stored = key == null ? null : present(key, entries.get(key));
         if (stored == null) {
             Keys.check(key);
             return Optional.empty();
@@ -107,17 +148,19 @@ public final class MemoryStateStore extends AbstractStateStore {
 
     @Override
     protected boolean doRemove(String key) {
-        return entries.remove(key) != null;
+        Object removed = entries.remove(key);
+        return removed != null && live(removed, Expiry.now()) != null;
     }
 
     @Override
     protected Collection<String> doKeys(String prefix) {
         List<String> keys = new ArrayList<>();
-        for (String key : entries.keySet()) {
-            if (key.startsWith(prefix)) {
+        long now = Expiry.now();
+        entries.forEach((key, stored) -> {
+            if (key.startsWith(prefix) && live(stored, now) != null) {
                 keys.add(key);
             }
-        }
+        });
         return keys;
     }
 
@@ -128,35 +171,87 @@ public final class MemoryStateStore extends AbstractStateStore {
 
     @Override
     protected long doSize() {
-        return entries.mappingCount();
+        if (!ExpirySweeper.swept(entries)) {
+            return entries.mappingCount();
+        }
+        long now = Expiry.now();
+        long[] live = new long[1];
+        entries.forEach((key, stored) -> {
+            if (live(stored, now) != null) {
+                live[0]++;
+            }
+        });
+        return live[0];
     }
 
     @Override
-    protected long doIncr(String key, long amount) {
-        // compute runs atomically per key, creation included; a throw leaves the entry as it was.
-        return (Long) entries.compute(key, (k, current) -> Counters.add(k, unwrapStored(current), amount));
+    protected long doIncr(String key, long amount, long expiresAtIfCreated) {
+        // compute runs atomically per key, creation included; a throw leaves the entry as it was. An
+        // expired counter starts again from 0, as a created one, with the expiry given for creation.
+        Object stored = entries.compute(key, (k, current) -> {
+            Object value = live(current, Expiry.now());
+            Long sum = Counters.add(k, unwrapStored(value), amount);
+            return value == null ? withExpiry(sum, expiresAtIfCreated) : withExpiry(sum, expiresAt(current));
+        });
+        return (Long) (stored instanceof Expiring expiring ? expiring.stored : stored);
     }
 
     @Override
-    protected boolean doCompareAndSet(String key, Object expected, Object update) {
+    protected boolean doCompareAndSet(String key, Object expected, Object update, long expiresAt) {
         boolean[] swapped = new boolean[1];
         entries.compute(key, (k, current) -> {
-            if (!Values.equal(unwrapStored(current), expected)) {
-                return current;
+            Object value = live(current, Expiry.now());
+            if (!Values.equal(unwrapStored(value), expected)) {
+                return value == null ? null : current;
             }
             swapped[0] = true;
-            return update == null ? null : wrap(update);
+            return update == null ? null : withExpiry(wrap(update), expiresAt);
         });
         return swapped[0];
     }
 
     @Override
-    protected void doStoreAll(Map<String, Object> checked) {
+    protected boolean doExpire(String key, long expiresAt) {
+        boolean[] present = new boolean[1];
+        entries.computeIfPresent(key, (k, current) -> {
+            Object value = live(current, Expiry.now());
+            present[0] = value != null;
+            return value == null ? null : withExpiry(value, expiresAt);
+        });
+        return present[0];
+    }
+
+    @Override
+    protected boolean doPersist(String key) {
+        boolean[] persisted = new boolean[1];
+        entries.computeIfPresent(key, (k, current) -> {
+            Object value = live(current, Expiry.now());
+            persisted[0] = value != null && current instanceof Expiring;
+            return value;
+        });
+        return persisted[0];
+    }
+
+    @Override
+    protected long doExpiresAt(String key) {
+        Object stored = entries.get(key);
+        return live(stored, Expiry.now()) == null ? Expiry.NONE : expiresAt(stored);
+    }
+
+    @Override
+    protected void doClose() {
+        if (isolated) {
+            ExpirySweeper.forget(entries);  // nobody else holds the map: it goes with this handle
+        }
+    }
+
+    @Override
+    protected void doStoreAll(Map<String, Object> checked, long expiresAt) {
         checked.forEach((key, value) -> {
             if (value == null) {
                 entries.remove(key);
             } else {
-                entries.put(key, wrap(value));
+                entries.put(key, withExpiry(wrap(value), expiresAt));
             }
         });
     }

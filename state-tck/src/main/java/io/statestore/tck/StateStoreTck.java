@@ -945,6 +945,199 @@ public abstract class StateStoreTck {
         assertEquals(Optional.of(0.0), store.fetch("zero"));
     }
 
+    // ---------------------------------------------------------------- expiry (docs/expiry.md, one test per row)
+
+    /** A time to live short enough to wait out, long enough that a store under load writes and reads within it. */
+    private static final Duration SHORT_TTL = Duration.ofMillis(400);
+    private static final Duration LONG_TTL = Duration.ofMinutes(10);
+
+    /** Waits until a key written before this call with {@link #SHORT_TTL} has expired. */
+    private static void waitOutShortTtl() throws InterruptedException {
+        Thread.sleep(SHORT_TTL.toMillis() + 50);
+    }
+
+    private void assertExpiresWithin(String key, Duration ttl) {
+        Duration left = store.timeToLive(key).orElseThrow(() -> new AssertionError(key + " has no expiry"));
+        assertTrue(!left.isNegative() && !left.isZero() && left.compareTo(ttl) <= 0,
+                key + " has " + left + " left, expected up to " + ttl);
+        assertTrue(left.compareTo(ttl.minusSeconds(60)) > 0, key + " has " + left + " left, far below " + ttl);
+    }
+
+    private void assertNoExpiry(String key) {
+        assertTrue(store.fetch(key).isPresent(), key + " is present");
+        assertEquals(Optional.empty(), store.timeToLive(key), key + " has no expiry");
+    }
+
+    @Test
+    @DisplayName("expiry: store without a time to live leaves the key without expiry, and removes one it had")
+    void expiryStoreWithoutTtl() {
+        store.store("plain", "v");
+        assertNoExpiry("plain");
+        store.store("had", "v", LONG_TTL);
+        store.store("had", "w");
+        assertNoExpiry("had");
+        assertEquals(Optional.of("w"), store.fetch("had"));
+    }
+
+    @Test
+    @DisplayName("expiry: store with a time to live sets it on a new key and replaces the expiry of an existing one")
+    void expiryStoreWithTtl() {
+        store.store("new", "v", LONG_TTL);
+        assertExpiresWithin("new", LONG_TTL);
+        store.store("plain", "v");
+        store.store("plain", "w", LONG_TTL);
+        assertExpiresWithin("plain", LONG_TTL);
+        store.store("shorter", "v", LONG_TTL);
+        store.store("shorter", "w", Duration.ofMinutes(2));
+        assertExpiresWithin("shorter", Duration.ofMinutes(2));
+        assertEquals(Optional.of("w"), store.fetch("shorter"));
+    }
+
+    @Test
+    @DisplayName("expiry: an expired key is absent to fetch, fetchAll, keys, size, remove and timeToLive")
+    void expiryExpiredKeyIsAbsent() throws InterruptedException {
+        store.store("stays", "v");
+        store.store("goes", "v", SHORT_TTL);
+        store.storeAll(Map.of("batch:1", 1, "batch:2", 2), SHORT_TTL);
+        assertEquals(4, store.size());
+        waitOutShortTtl();
+        assertAll(
+                () -> assertEquals(Optional.empty(), store.fetch("goes")),
+                () -> assertEquals(Optional.empty(), store.fetch("batch:1")),
+                () -> assertEquals(Map.of("stays", "v"), store.fetchAll(List.of("stays", "goes", "batch:1", "batch:2"))),
+                () -> assertEquals(Set.of("stays"), store.keys()),
+                () -> assertEquals(Set.of(), store.keys("batch:")),
+                () -> assertEquals(1, store.size()),
+                () -> assertEquals(Optional.empty(), store.timeToLive("goes")),
+                () -> assertFalse(store.remove("goes"), "an expired key was not there to remove"));
+    }
+
+    @Test
+    @DisplayName("expiry: storeAll with a time to live gives it to every key it stores")
+    void expiryStoreAllWithTtl() {
+        store.store("had", "v");
+        store.storeAll(Map.of("a", 1, "had", 2), LONG_TTL);
+        assertExpiresWithin("a", LONG_TTL);
+        assertExpiresWithin("had", LONG_TTL);
+        store.storeAll(Map.of("a", 3));
+        assertNoExpiry("a");
+    }
+
+    @Test
+    @DisplayName("expiry: incr and decr keep a key's expiry, or its lack of one; ttlIfCreated applies only to creation")
+    void expiryCountersKeepExpiry() {
+        assertEquals(1, store.incr("window", 1, LONG_TTL));
+        assertExpiresWithin("window", LONG_TTL);
+        assertEquals(3, store.incr("window", 2, Duration.ofMinutes(2)));
+        assertExpiresWithin("window", LONG_TTL);
+        assertTrue(store.timeToLive("window").orElseThrow().compareTo(Duration.ofMinutes(2)) > 0,
+                "a later ttlIfCreated does not reset the window");
+        assertEquals(2, store.decr("window", 1, Duration.ofMinutes(2)));
+        assertEquals(1, store.decr("window"));
+        assertExpiresWithin("window", LONG_TTL);
+        store.incr("plain");
+        store.incr("plain", 1, LONG_TTL);
+        assertNoExpiry("plain");
+        assertEquals(-1, store.decr("down", 1, LONG_TTL));
+        assertExpiresWithin("down", LONG_TTL);
+    }
+
+    @Test
+    @DisplayName("expiry: an expired key is absent to counters (which start again from 0), compareAndSet, expire and persist")
+    void expiryExpiredKeyToOtherOperations() throws InterruptedException {
+        store.incr("counter", 5, SHORT_TTL);
+        store.incr("window", 5, SHORT_TTL);
+        store.store("cas-absent", "old", SHORT_TTL);
+        store.store("cas-old", "old", SHORT_TTL);
+        store.store("expire", "v", SHORT_TTL);
+        store.store("persist", "v", SHORT_TTL);
+        waitOutShortTtl();
+        assertAll(
+                () -> assertEquals(1, store.incr("counter")),
+                () -> assertNoExpiry("counter"),
+                () -> assertEquals(1, store.incr("window", 1, LONG_TTL)),
+                () -> assertExpiresWithin("window", LONG_TTL),
+                () -> assertTrue(store.compareAndSet("cas-absent", null, "new"), "expired counts as absent"),
+                () -> assertEquals(Optional.of("new"), store.fetch("cas-absent")),
+                () -> assertFalse(store.compareAndSet("cas-old", "old", "new"), "the expired value is not there"),
+                () -> assertEquals(Optional.empty(), store.fetch("cas-old")),
+                () -> assertFalse(store.expire("expire", LONG_TTL)),
+                () -> assertEquals(Optional.empty(), store.fetch("expire")),
+                () -> assertFalse(store.persist("persist")),
+                () -> assertEquals(Optional.empty(), store.fetch("persist")));
+    }
+
+    @Test
+    @DisplayName("expiry: compareAndSet gives the new value the expiry passed, none without; a failed one changes nothing")
+    void expiryCompareAndSet() {
+        assertTrue(store.compareAndSet("k", null, "a", LONG_TTL));
+        assertExpiresWithin("k", LONG_TTL);
+        assertFalse(store.compareAndSet("k", "other", "b"));
+        assertExpiresWithin("k", LONG_TTL);
+        assertTrue(store.compareAndSet("k", "a", "b"));
+        assertNoExpiry("k");
+        assertTrue(store.compareAndSet("k", "b", "c", Duration.ofMinutes(2)));
+        assertExpiresWithin("k", Duration.ofMinutes(2));
+        assertTrue(store.compareAndSet("k", "c", null, LONG_TTL));
+        assertEquals(Optional.empty(), store.fetch("k"));
+    }
+
+    @Test
+    @DisplayName("expiry: expire sets or replaces the expiry of a present key (true), not of an absent one (false)")
+    void expiryExpire() {
+        assertFalse(store.expire("absent", LONG_TTL));
+        assertEquals(Optional.empty(), store.fetch("absent"));
+        store.store("k", "v");
+        assertTrue(store.expire("k", LONG_TTL));
+        assertExpiresWithin("k", LONG_TTL);
+        assertTrue(store.expire("k", Duration.ofMinutes(2)));
+        assertExpiresWithin("k", Duration.ofMinutes(2));
+        assertEquals(Optional.of("v"), store.fetch("k"));
+    }
+
+    @Test
+    @DisplayName("expiry: persist removes an expiry (true); false for a key without one or an absent key")
+    void expiryPersist() {
+        assertFalse(store.persist("absent"));
+        store.store("plain", "v");
+        assertFalse(store.persist("plain"));
+        store.store("k", "v", LONG_TTL);
+        assertTrue(store.persist("k"));
+        assertNoExpiry("k");
+        assertFalse(store.persist("k"));
+    }
+
+    @Test
+    @DisplayName("expiry: a key given a short time to live is really gone after it, and a persisted one is not")
+    void expiryTakesEffect() throws InterruptedException {
+        store.store("goes", "v", SHORT_TTL);
+        store.store("persisted", "v", SHORT_TTL);
+        assertTrue(store.persist("persisted"));
+        store.store("extended", "v", SHORT_TTL);
+        assertTrue(store.expire("extended", LONG_TTL));
+        waitOutShortTtl();
+        assertEquals(Optional.empty(), store.fetch("goes"));
+        assertEquals(Optional.of("v"), store.fetch("persisted"));
+        assertEquals(Optional.of("v"), store.fetch("extended"));
+    }
+
+    @Test
+    @DisplayName("expiry: a time to live that is zero or negative is refused naming the key; nothing is written")
+    void expiryRejectsNonPositiveTtl() {
+        store.store("k", "v");
+        for (Duration bad : List.of(Duration.ZERO, Duration.ofMillis(-1))) {
+            assertMessageNames(assertThrows(IllegalArgumentException.class, () -> store.store("k", "w", bad)), "k");
+            assertThrows(IllegalArgumentException.class, () -> store.incr("n", 1, bad));
+            assertThrows(IllegalArgumentException.class, () -> store.compareAndSet("k", "v", "w", bad));
+            assertThrows(IllegalArgumentException.class, () -> store.expire("k", bad));
+            assertThrows(IllegalArgumentException.class, () -> store.storeAll(Map.of("k", "w"), bad));
+        }
+        assertThrows(NullPointerException.class, () -> store.expire("k", null));
+        assertNoExpiry("k");
+        assertEquals(Optional.of("v"), store.fetch("k"));
+        assertEquals(Optional.empty(), store.fetch("n"));
+    }
+
     // ---------------------------------------------------------------- close, unwrap
 
     @Test
