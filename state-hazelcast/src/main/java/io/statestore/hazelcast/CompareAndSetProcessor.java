@@ -4,6 +4,7 @@ import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import io.statestore.spi.Expiry;
 import io.statestore.value.ValueCodec;
 import io.statestore.value.Values;
 import java.io.IOException;
@@ -14,7 +15,8 @@ import java.util.Map;
  * Replaces (or removes) a value on the key's owner if it equals the expected one by value-model equality,
  * {@code null} standing for absence on both sides. A successful swap that leaves an entry is remembered
  * under its {@link OperationId}, so a retried copy answers {@code true} instead of comparing against its
- * own update.
+ * own update. An expired entry is absent, decided with the caller's {@code now}; the new value gets the
+ * expiry instant passed.
  */
 final class CompareAndSetProcessor implements EntryProcessor<String, StateEntry, Boolean>,
         IdentifiedDataSerializable {
@@ -25,16 +27,21 @@ final class CompareAndSetProcessor implements EntryProcessor<String, StateEntry,
     private byte[] update;
     private OperationId operation;
     private int callersRemembered;
+    private long expiresAt;
+    private long now;
 
     /** For deserialization only. */
     CompareAndSetProcessor() {
     }
 
-    CompareAndSetProcessor(byte[] expected, byte[] update, OperationId operation, int callersRemembered) {
+    CompareAndSetProcessor(byte[] expected, byte[] update, OperationId operation, int callersRemembered,
+            long expiresAt, long now) {
         this.expected = expected;
         this.update = update;
         this.operation = operation;
         this.callersRemembered = callersRemembered;
+        this.expiresAt = expiresAt;
+        this.now = now;
     }
 
     @Override
@@ -44,7 +51,7 @@ final class CompareAndSetProcessor implements EntryProcessor<String, StateEntry,
         if (seen >= 0) {
             return current.callers()[seen + 3] != 0;
         }
-        if (!matches(current)) {
+        if (!matches(StateEntry.live(current, now) ? current : null)) {
             return false;
         }
         if (update == null) {
@@ -53,10 +60,10 @@ final class CompareAndSetProcessor implements EntryProcessor<String, StateEntry,
         }
         long[] callers = current == null ? StateEntry.NO_CALLERS : current.callers();
         if (operation.tracked()) {
-            callers = (current == null ? new StateEntry(null, StateEntry.NO_CALLERS) : current)
+            callers = (current == null ? new StateEntry(null, StateEntry.NO_CALLERS, Expiry.NONE) : current)
                     .remember(operation.callerHigh, operation.callerLow, operation.sequence, 1, callersRemembered);
         }
-        entry.setValue(new StateEntry(update, callers));
+        StateEntry.set(entry, new StateEntry(update, callers, expiresAt), now);
         return true;
     }
 
@@ -85,6 +92,8 @@ final class CompareAndSetProcessor implements EntryProcessor<String, StateEntry,
         out.writeByteArray(update);
         operation.write(out);
         out.writeInt(callersRemembered);
+        out.writeLong(expiresAt);
+        out.writeLong(now);
     }
 
     @Override
@@ -93,5 +102,7 @@ final class CompareAndSetProcessor implements EntryProcessor<String, StateEntry,
         update = in.readByteArray();
         operation = OperationId.read(in);
         callersRemembered = in.readInt();
+        expiresAt = in.readLong();
+        now = in.readLong();
     }
 }

@@ -1,5 +1,6 @@
 package io.statestore.hazelcast;
 
+import com.hazelcast.aggregation.Aggregators;
 import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
@@ -7,6 +8,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.statestore.StateStoreException;
 import io.statestore.spi.AbstractStateStore;
+import io.statestore.spi.Expiry;
 import io.statestore.spi.StoreOptions;
 import io.statestore.value.ValueCodec;
 import java.util.ArrayList;
@@ -17,6 +19,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A store on a Hazelcast {@link IMap}{@code <String, StateEntry>}, each value kept as its msgpack bytes
@@ -160,29 +166,39 @@ public final class HazelcastStateStore extends AbstractStateStore {
         return exactlyOnce ? callers.get().next() : OperationId.NONE;
     }
 
-    private static StateEntry entryOf(Object value) {
-        return new StateEntry(ValueCodec.encode(value), StateEntry.NO_CALLERS);
+    private static StateEntry entryOf(Object value, long expiresAt) {
+        return new StateEntry(ValueCodec.encode(value), StateEntry.NO_CALLERS, expiresAt);
+    }
+
+    /**
+     * Writes an entry with the Hazelcast time to live its expiry asks for: always given, 0 (for ever) too, so
+     * that a new value never inherits the time to live of the one it replaces.
+     */
+    private CompletionStage<Void> set(String key, StateEntry entry, long now) {
+        return map.setAsync(key, entry, StateEntry.hazelcastTtlSeconds(entry.expiresAt(), now), TimeUnit.SECONDS);
     }
 
     @Override
-    protected void doStore(String key, Object value) {
-        map.set(key, entryOf(value));
+    protected void doStore(String key, Object value, long expiresAt) {
+        map.set(key, entryOf(value, expiresAt), StateEntry.hazelcastTtlSeconds(expiresAt, Expiry.now()),
+                TimeUnit.SECONDS);
     }
 
     @Override
     protected Optional<Object> doFetch(String key) {
         StateEntry entry = map.get(key);
-        return entry == null ? Optional.empty() : Optional.of(ValueCodec.decode(entry.valueBytes()));
+        return StateEntry.live(entry, Expiry.now()) ? Optional.of(ValueCodec.decode(entry.valueBytes()))
+                : Optional.empty();
     }
 
     @Override
     protected boolean doRemove(String key) {
-        return map.remove(key) != null;
+        return StateEntry.live(map.remove(key), Expiry.now());
     }
 
     @Override
     protected Collection<String> doKeys(String prefix) {
-        return prefix.isEmpty() ? new ArrayList<>(map.keySet()) : new ArrayList<>(map.keySet(new KeyPrefixPredicate(prefix)));
+        return new ArrayList<>(map.keySet(new KeyPrefixPredicate(prefix, Expiry.now())));
     }
 
     @Override
@@ -192,12 +208,14 @@ public final class HazelcastStateStore extends AbstractStateStore {
 
     @Override
     protected long doSize() {
-        return map.size();
+        // Counted on the members, live entries only: Hazelcast reclaims an expired entry up to two seconds late.
+        return map.aggregate(Aggregators.count(), new KeyPrefixPredicate("", Expiry.now()));
     }
 
     @Override
-    protected long doIncr(String key, long amount) {
-        Object reply = map.executeOnKey(key, new IncrementProcessor(amount, nextOperation(), callersRemembered));
+    protected long doIncr(String key, long amount, long expiresAtIfCreated) {
+        Object reply = map.executeOnKey(key, new IncrementProcessor(amount, nextOperation(), callersRemembered,
+                expiresAtIfCreated, Expiry.now()));
         if (reply instanceof Long) {
             return (Long) reply;
         }
@@ -205,33 +223,51 @@ public final class HazelcastStateStore extends AbstractStateStore {
     }
 
     @Override
-    protected boolean doCompareAndSet(String key, Object expected, Object update) {
+    protected boolean doCompareAndSet(String key, Object expected, Object update, long expiresAt) {
         return map.executeOnKey(key, new CompareAndSetProcessor(expected == null ? null : ValueCodec.encode(expected),
-                update == null ? null : ValueCodec.encode(update), nextOperation(), callersRemembered));
+                update == null ? null : ValueCodec.encode(update), nextOperation(), callersRemembered, expiresAt,
+                Expiry.now()));
     }
 
     @Override
-    protected void doStoreAll(Map<String, Object> entries) {
-        Map<String, StateEntry> encoded = new LinkedHashMap<>(entries.size() * 4 / 3 + 1);
-        List<String> removed = new ArrayList<>();
-        entries.forEach((key, value) -> {
-            if (value == null) {
-                removed.add(key);
-            } else {
-                encoded.put(key, entryOf(value));
-            }
-        });
-        map.putAll(encoded);
-        removed.forEach(map::delete);
+    protected boolean doExpire(String key, long expiresAt) {
+        return map.executeOnKey(key, new ExpiryProcessor(expiresAt, Expiry.now()));
+    }
+
+    @Override
+    protected boolean doPersist(String key) {
+        return map.executeOnKey(key, new ExpiryProcessor(Expiry.NONE, Expiry.now()));
+    }
+
+    @Override
+    protected long doExpiresAt(String key) {
+        StateEntry entry = map.get(key);
+        return StateEntry.live(entry, Expiry.now()) ? entry.expiresAt() : Expiry.NONE;
+    }
+
+    @Override
+    protected void doStoreAll(Map<String, Object> entries, long expiresAt) {
+        // One asynchronous write per entry, all in flight at once: putAll takes no time to live, and one is
+        // needed (0 included) so that no replaced value's time to live survives.
+        long now = Expiry.now();
+        List<CompletableFuture<?>> writes = new ArrayList<>(entries.size());
+        entries.forEach((key, value) -> writes.add((value == null ? map.deleteAsync(key)
+                : set(key, entryOf(value, expiresAt), now)).toCompletableFuture()));
+        try {
+            CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+        }
     }
 
     @Override
     protected Map<String, Object> doFetchAll(List<String> keys) {
         Map<String, StateEntry> found = map.getAll(new java.util.HashSet<>(keys));
+        long now = Expiry.now();
         Map<String, Object> result = new LinkedHashMap<>();
         for (String key : keys) {
             StateEntry entry = found.get(key);
-            if (entry != null) {
+            if (StateEntry.live(entry, now)) {
                 result.put(key, ValueCodec.decode(entry.valueBytes()));
             }
         }

@@ -6,6 +6,7 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import io.statestore.StateTypeException;
 import io.statestore.spi.Counters;
+import io.statestore.spi.Expiry;
 import io.statestore.value.ValueCodec;
 import java.io.IOException;
 import java.util.Map;
@@ -15,6 +16,8 @@ import java.util.Map;
  * same arguments. Returns the new value as a {@link Long}, or a {@link String} describing why nothing
  * changed (see {@link Outcome}), so no exception has to cross the wire. With an {@link OperationId} the
  * entry remembers the result, and a retried copy of the same operation returns it without adding again.
+ * Whether the entry has expired is decided with the caller's {@code now}, carried as an argument, so the
+ * owner and its backups decide alike.
  */
 final class IncrementProcessor implements EntryProcessor<String, StateEntry, Object>, IdentifiedDataSerializable {
 
@@ -23,15 +26,19 @@ final class IncrementProcessor implements EntryProcessor<String, StateEntry, Obj
     private long amount;
     private OperationId operation;
     private int callersRemembered;
+    private long expiresAtIfCreated;
+    private long now;
 
     /** For deserialization only. */
     IncrementProcessor() {
     }
 
-    IncrementProcessor(long amount, OperationId operation, int callersRemembered) {
+    IncrementProcessor(long amount, OperationId operation, int callersRemembered, long expiresAtIfCreated, long now) {
         this.amount = amount;
         this.operation = operation;
         this.callersRemembered = callersRemembered;
+        this.expiresAtIfCreated = expiresAtIfCreated;
+        this.now = now;
     }
 
     @Override
@@ -41,10 +48,10 @@ final class IncrementProcessor implements EntryProcessor<String, StateEntry, Obj
         if (seen >= 0) {
             return current.callers()[seen + 3];
         }
+        boolean live = StateEntry.live(current, now);
         long next;
         try {
-            next = Counters.add(entry.getKey(), current == null ? null : ValueCodec.decode(current.valueBytes()),
-                    amount);
+            next = Counters.add(entry.getKey(), live ? ValueCodec.decode(current.valueBytes()) : null, amount);
         } catch (ArithmeticException e) {
             return Outcome.OVERFLOW.describe(e.getMessage());
         } catch (StateTypeException e) {
@@ -52,10 +59,11 @@ final class IncrementProcessor implements EntryProcessor<String, StateEntry, Obj
         }
         long[] callers = current == null ? StateEntry.NO_CALLERS : current.callers();
         if (operation.tracked()) {
-            callers = (current == null ? new StateEntry(null, StateEntry.NO_CALLERS) : current)
+            callers = (current == null ? new StateEntry(null, StateEntry.NO_CALLERS, Expiry.NONE) : current)
                     .remember(operation.callerHigh, operation.callerLow, operation.sequence, next, callersRemembered);
         }
-        entry.setValue(new StateEntry(ValueCodec.encode(next), callers));
+        StateEntry.set(entry, new StateEntry(ValueCodec.encode(next), callers,
+                live ? current.expiresAt() : expiresAtIfCreated), now);
         return next;
     }
 
@@ -74,6 +82,8 @@ final class IncrementProcessor implements EntryProcessor<String, StateEntry, Obj
         out.writeLong(amount);
         operation.write(out);
         out.writeInt(callersRemembered);
+        out.writeLong(expiresAtIfCreated);
+        out.writeLong(now);
     }
 
     @Override
@@ -81,6 +91,8 @@ final class IncrementProcessor implements EntryProcessor<String, StateEntry, Obj
         amount = in.readLong();
         operation = OperationId.read(in);
         callersRemembered = in.readInt();
+        expiresAtIfCreated = in.readLong();
+        now = in.readLong();
     }
 
     /** Why an operation left the entry unchanged, encoded as the first character of the reply. */

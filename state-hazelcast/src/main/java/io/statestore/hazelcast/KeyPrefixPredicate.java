@@ -7,24 +7,29 @@ import com.hazelcast.query.Predicate;
 import java.io.IOException;
 import java.util.Map;
 
-/** Selects keys starting with a prefix, evaluated on each member over its own partitions. */
+/**
+ * Selects the keys starting with a prefix whose entries have not expired at the caller's {@code now},
+ * evaluated on each member over its own partitions.
+ */
 final class KeyPrefixPredicate implements Predicate<String, StateEntry>, IdentifiedDataSerializable {
 
     private static final long serialVersionUID = 1L;
 
     private String prefix;
+    private long now;
 
     /** For deserialization only. */
     KeyPrefixPredicate() {
     }
 
-    KeyPrefixPredicate(String prefix) {
+    KeyPrefixPredicate(String prefix, long now) {
         this.prefix = prefix;
+        this.now = now;
     }
 
     @Override
     public boolean apply(Map.Entry<String, StateEntry> entry) {
-        return entry.getKey().startsWith(prefix);
+        return entry.getKey().startsWith(prefix) && StateEntry.live(entry.getValue(), now);
     }
 
     @Override
@@ -40,10 +45,12 @@ final class KeyPrefixPredicate implements Predicate<String, StateEntry>, Identif
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
         out.writeString(prefix);
+        out.writeLong(now);
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
         prefix = in.readString();
+        now = in.readLong();
     }
 }

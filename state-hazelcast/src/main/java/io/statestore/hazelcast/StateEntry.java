@@ -1,15 +1,24 @@
 package io.statestore.hazelcast;
 
+import com.hazelcast.map.ExtendedMapEntry;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
+import io.statestore.spi.Expiry;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What the map holds for a key: the value's msgpack bytes, plus the callers whose counter or
  * compare-and-set operations this entry remembers, so that an operation Hazelcast retries after a member
  * left is answered from memory instead of applied twice.
+ *
+ * <p>The entry also carries the instant it expires ({@link Expiry}; {@link Expiry#NONE} for none): it is the
+ * truth about expiry, checked at every read to the millisecond, while the Hazelcast time to live set with it
+ * ({@link #hazelcastTtlSeconds}) only reclaims the entry, a little later, at Hazelcast's precision of a
+ * second.
  *
  * <p>The callers are a flat array of records of {@link #RECORD} longs (caller id high and low bits, the
  * caller's sequence number, the operation's result), oldest first. Instances are never mutated once built:
@@ -22,14 +31,49 @@ public final class StateEntry implements IdentifiedDataSerializable {
 
     private byte[] value;
     private long[] callers;
+    private long expiresAt;
 
     /** For deserialization only. */
     StateEntry() {
     }
 
-    StateEntry(byte[] value, long[] callers) {
+    StateEntry(byte[] value, long[] callers, long expiresAt) {
         this.value = value;
         this.callers = callers;
+        this.expiresAt = expiresAt;
+    }
+
+    /**
+     * Returns when this entry expires.
+     *
+     * @return milliseconds since the epoch, or {@link Expiry#NONE}
+     */
+    public long expiresAt() {
+        return expiresAt;
+    }
+
+    /** Tells whether the entry {@code entry} (possibly {@code null}) holds a value at {@code now}. */
+    static boolean live(StateEntry entry, long now) {
+        return entry != null && !Expiry.passed(entry.expiresAt, now);
+    }
+
+    /**
+     * The Hazelcast time to live, in seconds, that reclaims an entry expiring at {@code expiresAt} no
+     * earlier than that instant: rounded up, plus a second for Hazelcast's own rounding; 0 (for ever) for none.
+     */
+    static long hazelcastTtlSeconds(long expiresAt, long now) {
+        return expiresAt == Expiry.NONE ? 0 : Math.max(1, (expiresAt - now + 999) / 1000 + 1);
+    }
+
+    /** Sets {@code value} as the entry's new value, with the Hazelcast time to live its expiry asks for. */
+    @SuppressWarnings("unchecked")
+    static void set(Map.Entry<String, StateEntry> entry, StateEntry value, long now) {
+        if (value != null && entry instanceof ExtendedMapEntry) {
+            ((ExtendedMapEntry<String, StateEntry>) entry).setValue(value,
+                    hazelcastTtlSeconds(value.expiresAt, now), TimeUnit.SECONDS);
+        } else {
+            entry.setValue(value);
+        }
     }
 
     /**
@@ -99,6 +143,7 @@ public final class StateEntry implements IdentifiedDataSerializable {
     public void writeData(ObjectDataOutput out) throws IOException {
         out.writeByteArray(value);
         out.writeLongArray(callers);
+        out.writeLong(expiresAt);
     }
 
     @Override
@@ -106,17 +151,18 @@ public final class StateEntry implements IdentifiedDataSerializable {
         value = in.readByteArray();
         long[] read = in.readLongArray();
         callers = read == null ? NO_CALLERS : read;
+        expiresAt = in.readLong();
     }
 
     @Override
     public boolean equals(Object other) {
         return other instanceof StateEntry && Arrays.equals(value, ((StateEntry) other).value)
-                && Arrays.equals(callers, ((StateEntry) other).callers);
+                && Arrays.equals(callers, ((StateEntry) other).callers) && expiresAt == ((StateEntry) other).expiresAt;
     }
 
     @Override
     public int hashCode() {
-        return 31 * Arrays.hashCode(value) + Arrays.hashCode(callers);
+        return 31 * (31 * Arrays.hashCode(value) + Arrays.hashCode(callers)) + Long.hashCode(expiresAt);
     }
 
     @Override

@@ -33,6 +33,7 @@ public final class StateSerialization {
     static final int INCREMENT = 2;
     static final int COMPARE_AND_SET = 3;
     static final int KEY_PREFIX = 4;
+    static final int EXPIRY = 5;
 
     private StateSerialization() {
     }
@@ -88,6 +89,8 @@ public final class StateSerialization {
                     return new CompareAndSetProcessor();
                 case KEY_PREFIX:
                     return new KeyPrefixPredicate();
+                case EXPIRY:
+                    return new ExpiryProcessor();
                 default:
                     throw new IllegalArgumentException("unknown statestore class id " + classId
                             + " under factory " + FACTORY_ID + "; are all members on the same statestore version?");

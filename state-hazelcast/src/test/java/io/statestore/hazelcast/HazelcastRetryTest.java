@@ -7,6 +7,7 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.statestore.spi.StoreOptions;
+import io.statestore.spi.Expiry;
 import io.statestore.value.ValueCodec;
 import java.util.Map;
 import java.util.UUID;
@@ -69,8 +70,8 @@ class HazelcastRetryTest {
     void aRetriedIncrementReturnsTheFirstResultWithoutAddingAgain() {
         IMap<String, StateEntry> map = second.getMap("state");
         String key = keyOwnedByFirst();
-        map.executeOnKey(key, new IncrementProcessor(10, new OperationId(1, 2, 1), 64));
-        IncrementProcessor increment = new IncrementProcessor(5, new OperationId(1, 2, 2), 64);
+        map.executeOnKey(key, new IncrementProcessor(10, new OperationId(1, 2, 1), 64, Expiry.NONE, Expiry.now()));
+        IncrementProcessor increment = new IncrementProcessor(5, new OperationId(1, 2, 2), 64, Expiry.NONE, Expiry.now());
 
         assertEquals(15L, map.executeOnKey(key, increment));
         assertEquals(15L, map.executeOnKey(key, increment), "the retry is answered from the entry");
@@ -81,7 +82,7 @@ class HazelcastRetryTest {
     void theBackupRemembersSoARetryOnThePromotedBackupIsNotAppliedAgain() {
         IMap<String, StateEntry> map = second.getMap("state");
         String key = keyOwnedByFirst();
-        IncrementProcessor increment = new IncrementProcessor(7, new OperationId(3, 4, 1), 64);
+        IncrementProcessor increment = new IncrementProcessor(7, new OperationId(3, 4, 1), 64, Expiry.NONE, Expiry.now());
         assertEquals(7L, map.executeOnKey(key, increment));
 
         first.getLifecycleService().terminate();
@@ -89,7 +90,7 @@ class HazelcastRetryTest {
 
         assertEquals(7L, map.executeOnKey(key, increment), "the promoted backup answers from memory");
         assertEquals(7L, valueOf(map, key), "the increment was applied once");
-        assertEquals(8L, map.executeOnKey(key, new IncrementProcessor(1, new OperationId(3, 4, 2), 64)),
+        assertEquals(8L, map.executeOnKey(key, new IncrementProcessor(1, new OperationId(3, 4, 2), 64, Expiry.NONE, Expiry.now())),
                 "the caller's next operation is applied");
     }
 
@@ -97,7 +98,7 @@ class HazelcastRetryTest {
     void withoutOperationIdsARetryIsAppliedTwice() {
         IMap<String, StateEntry> map = second.getMap("state");
         String key = keyOwnedByFirst();
-        IncrementProcessor untracked = new IncrementProcessor(7, OperationId.NONE, 64);
+        IncrementProcessor untracked = new IncrementProcessor(7, OperationId.NONE, 64, Expiry.NONE, Expiry.now());
         map.executeOnKey(key, untracked);
         first.getLifecycleService().terminate();
         assertTrue(waitUntilAlone(second));
@@ -109,9 +110,9 @@ class HazelcastRetryTest {
     void aRetriedCompareAndSetStillReportsItsSuccess() {
         IMap<String, StateEntry> map = second.getMap("state");
         String key = keyOwnedByFirst();
-        map.set(key, new StateEntry(ValueCodec.encode("old"), StateEntry.NO_CALLERS));
+        map.set(key, new StateEntry(ValueCodec.encode("old"), StateEntry.NO_CALLERS, Expiry.NONE));
         CompareAndSetProcessor swap = new CompareAndSetProcessor(ValueCodec.encode("old"), ValueCodec.encode("new"),
-                new OperationId(5, 6, 1), 64);
+                new OperationId(5, 6, 1), 64, Expiry.NONE, Expiry.now());
         assertTrue(map.executeOnKey(key, swap));
         first.getLifecycleService().terminate();
         assertTrue(waitUntilAlone(second));
@@ -124,11 +125,11 @@ class HazelcastRetryTest {
     void anEntryForgetsTheOldestCallersBeyondItsWindow() {
         IMap<String, StateEntry> map = second.getMap("state");
         String key = keyOwnedByFirst();
-        IncrementProcessor early = new IncrementProcessor(1, new OperationId(9, 0, 1), 2);
+        IncrementProcessor early = new IncrementProcessor(1, new OperationId(9, 0, 1), 2, Expiry.NONE, Expiry.now());
         map.executeOnKey(key, early);
-        map.executeOnKey(key, new IncrementProcessor(1, new OperationId(9, 1, 1), 2));
+        map.executeOnKey(key, new IncrementProcessor(1, new OperationId(9, 1, 1), 2, Expiry.NONE, Expiry.now()));
         assertEquals(1L, map.executeOnKey(key, early), "still within the window of two callers: its own result");
-        map.executeOnKey(key, new IncrementProcessor(1, new OperationId(9, 2, 1), 2));
+        map.executeOnKey(key, new IncrementProcessor(1, new OperationId(9, 2, 1), 2, Expiry.NONE, Expiry.now()));
 
         assertEquals(2, map.get(key).callers().length / StateEntry.RECORD, "two callers remembered");
         assertEquals(4L, map.executeOnKey(key, early), "a retry from beyond the window is applied again");

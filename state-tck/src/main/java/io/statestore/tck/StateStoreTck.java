@@ -1115,10 +1115,22 @@ public abstract class StateStoreTck {
         assertTrue(store.persist("persisted"));
         store.store("extended", "v", SHORT_TTL);
         assertTrue(store.expire("extended", LONG_TTL));
+        store.store("restored", "v", SHORT_TTL);
+        store.store("restored", "w");
+        store.store("restored-in-batch", "v", SHORT_TTL);
+        store.storeAll(Map.of("restored-in-batch", "w"));
+        store.store("swapped", "v", SHORT_TTL);
+        assertTrue(store.compareAndSet("swapped", "v", "w"));
+        store.incr("counted", 1, SHORT_TTL);
+        store.incr("counted", 1);
         waitOutShortTtl();
         assertEquals(Optional.empty(), store.fetch("goes"));
         assertEquals(Optional.of("v"), store.fetch("persisted"));
         assertEquals(Optional.of("v"), store.fetch("extended"));
+        assertEquals(Optional.of("w"), store.fetch("restored"), "a plain store ends the old expiry");
+        assertEquals(Optional.of("w"), store.fetch("restored-in-batch"), "a plain storeAll ends the old expiry");
+        assertEquals(Optional.of("w"), store.fetch("swapped"), "a compareAndSet without expiry ends the old one");
+        assertEquals(Optional.empty(), store.fetch("counted"), "an increment keeps the expiry");
     }
 
     @Test
