@@ -1,6 +1,7 @@
 package io.statestore.mapdb;
 
 import io.statestore.StateStoreException;
+import io.statestore.spi.Expiry;
 import io.statestore.value.Keys;
 import io.statestore.value.ValueCodec;
 import java.nio.charset.StandardCharsets;
@@ -19,12 +20,21 @@ import org.mapdb.DB;
  * refuse it, naming the key. The key is in the checksum so that a value found under another key is refused
  * too.
  *
+ * <p>A value that expires starts with the byte {@code 0xc1}, which msgpack never uses, and the instant it
+ * expires (8 bytes, milliseconds since the epoch), inside the checksum; a value without expiry is stored as
+ * it always was. So expiry persists with the value, through the log and its replay, and a file's values
+ * without expiry read the same as before.
+ *
  * <p>Maps written before checksums existed are rewritten with them once, when the store first opens them
  * ({@link #upgrade}); a map records its format in an atomic record beside it, {@code statestore.format.MAP}.
  */
 final class Entries {
 
     static final int CHECKSUM_BYTES = 4;
+    /** The first byte of a value that expires. */
+    private static final byte EXPIRES = (byte) 0xc1;
+    /** The marker and the instant. */
+    static final int EXPIRY_BYTES = 1 + Long.BYTES;
     /** The format of maps whose every value ends with its checksum. */
     private static final int CHECKSUMMED = 2;
     private static final String FORMAT_RECORD = "statestore.format.";
@@ -37,15 +47,65 @@ final class Entries {
         return withChecksum(key, ValueCodec.encode(value));
     }
 
+    /** The bytes to store for a value that expires at {@code expiresAt} ({@link Expiry#NONE} for never). */
+    static byte[] encode(String key, Object value, long expiresAt) {
+        return withChecksum(key, ValueCodec.encode(value), expiresAt);
+    }
+
     /** The bytes to store for a value already encoded with {@link ValueCodec}. */
     static byte[] withChecksum(String key, byte[] encoded) {
-        byte[] stored = Arrays.copyOf(encoded, encoded.length + CHECKSUM_BYTES);
-        int checksum = checksum(key, stored, encoded.length);
-        stored[encoded.length] = (byte) (checksum >>> 24);
-        stored[encoded.length + 1] = (byte) (checksum >>> 16);
-        stored[encoded.length + 2] = (byte) (checksum >>> 8);
-        stored[encoded.length + 3] = (byte) checksum;
+        return withChecksum(key, encoded, Expiry.NONE);
+    }
+
+    private static byte[] withChecksum(String key, byte[] encoded, long expiresAt) {
+        int start = expiresAt == Expiry.NONE ? 0 : EXPIRY_BYTES;
+        byte[] stored = new byte[start + encoded.length + CHECKSUM_BYTES];
+        if (start > 0) {
+            stored[0] = EXPIRES;
+            for (int i = 0; i < Long.BYTES; i++) {
+                stored[1 + i] = (byte) (expiresAt >>> (56 - 8 * i));
+            }
+        }
+        System.arraycopy(encoded, 0, stored, start, encoded.length);
+        int length = start + encoded.length;
+        int checksum = checksum(key, stored, length);
+        stored[length] = (byte) (checksum >>> 24);
+        stored[length + 1] = (byte) (checksum >>> 16);
+        stored[length + 2] = (byte) (checksum >>> 8);
+        stored[length + 3] = (byte) checksum;
         return stored;
+    }
+
+    /**
+     * The instant stored bytes expire at, read without checking the checksum (a read of the value checks it).
+     *
+     * @return milliseconds since the epoch, or {@link Expiry#NONE}
+     */
+    static long expiresAt(byte[] stored) {
+        if (stored.length < EXPIRY_BYTES + CHECKSUM_BYTES || stored[0] != EXPIRES) {
+            return Expiry.NONE;
+        }
+        long expiresAt = 0;
+        for (int i = 0; i < Long.BYTES; i++) {
+            expiresAt = expiresAt << 8 | (stored[1 + i] & 0xff);
+        }
+        return expiresAt;
+    }
+
+    /** Tells whether stored bytes (possibly {@code null}) hold a value at {@code now}. */
+    static boolean live(byte[] stored, long now) {
+        return stored != null && !Expiry.passed(expiresAt(stored), now);
+    }
+
+    /**
+     * The same value with another expiry, after checking the checksum.
+     *
+     * @throws StateStoreException if the bytes are damaged
+     */
+    static byte[] withExpiry(String key, byte[] stored, long expiresAt, String where) {
+        checked(key, stored, where);
+        int start = stored[0] == EXPIRES ? EXPIRY_BYTES : 0;
+        return withChecksum(key, Arrays.copyOfRange(stored, start, stored.length - CHECKSUM_BYTES), expiresAt);
     }
 
     /**
@@ -55,15 +115,23 @@ final class Entries {
      * @throws StateStoreException if the bytes are damaged
      */
     static Object decode(String key, byte[] stored, String where) {
-        int length = stored.length - CHECKSUM_BYTES;
-        if (length < 1 || storedChecksum(stored, length) != checksum(key, stored, length)) {
-            throw damaged(key, where, "its checksum does not match");
-        }
+        int length = checked(key, stored, where);
+        int start = stored[0] == EXPIRES ? EXPIRY_BYTES : 0;
         try {
-            return ValueCodec.decode(stored, 0, length);
+            return ValueCodec.decode(stored, start, length - start);
         } catch (IllegalArgumentException e) {
             throw damaged(key, where, e.getMessage());
         }
+    }
+
+    /** Checks the checksum; returns the length of what it covers. */
+    private static int checked(String key, byte[] stored, String where) {
+        int length = stored.length - CHECKSUM_BYTES;
+        if (length < 1 || storedChecksum(stored, length) != checksum(key, stored, length)
+                || stored[0] == EXPIRES && length <= EXPIRY_BYTES) {
+            throw damaged(key, where, "its checksum does not match");
+        }
+        return length;
     }
 
     private static StateStoreException damaged(String key, String where, String why) {

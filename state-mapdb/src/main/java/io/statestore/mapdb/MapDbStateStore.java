@@ -6,6 +6,7 @@ import io.statestore.StateStoreException;
 import io.statestore.WriteNotAppliedException;
 import io.statestore.spi.AbstractStateStore;
 import io.statestore.spi.Counters;
+import io.statestore.spi.Expiry;
 import io.statestore.value.Values;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,8 +53,8 @@ public final class MapDbStateStore extends AbstractStateStore {
     public static final String DEFAULT_MAP_NAME = "state";
 
     private static final int STRIPE_COUNT = 64;
-    /** The most a counter's stored bytes take: a msgpack int64 and the checksum. */
-    private static final int COUNTER_BYTES = 9 + Entries.CHECKSUM_BYTES;
+    /** The most a counter's stored bytes take: its expiry, a msgpack int64 and the checksum. */
+    private static final int COUNTER_BYTES = Entries.EXPIRY_BYTES + 9 + Entries.CHECKSUM_BYTES;
 
     private final DB db;
     private final BTreeMap<String, byte[]> map;
@@ -61,6 +62,8 @@ public final class MapDbStateStore extends AbstractStateStore {
     /** Names the file in messages. */
     private final String where;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPE_COUNT];
+    /** Whether the map may hold values that expire (set at open when it does, and at the first such write). */
+    private volatile boolean expiring;
 
     MapDbStateStore(String description, DB db, BTreeMap<String, byte[]> map, Commits commits, String where) {
         super(description);
@@ -202,15 +205,16 @@ public final class MapDbStateStore extends AbstractStateStore {
     @Override
     protected Optional<Object> doFetch(String key) {
         byte[] stored = read(() -> map.get(key));
-        return stored == null ? Optional.empty() : Optional.of(Entries.decode(key, stored, where));
+        return Entries.live(stored, Expiry.now()) ? Optional.of(Entries.decode(key, stored, where)) : Optional.empty();
     }
 
     @Override
     protected Map<String, Object> doFetchAll(List<String> keys) {
         Map<String, Object> result = new LinkedHashMap<>();
+        long now = Expiry.now();
         for (String key : keys) {
             byte[] stored = read(() -> map.get(key));
-            if (stored != null) {
+            if (Entries.live(stored, now)) {
                 result.put(key, Entries.decode(key, stored, where));
             }
         }
@@ -219,17 +223,17 @@ public final class MapDbStateStore extends AbstractStateStore {
 
     @Override
     protected Collection<String> doKeys(String prefix) {
+        long now = Expiry.now();
         return read(() -> {
-            if (prefix.isEmpty()) {
-                return new ArrayList<>(map.keySet());
-            }
             // Keys sort by String.compareTo, so the keys with a prefix are one run starting at the prefix.
             List<String> keys = new ArrayList<>();
-            for (String key : map.tailMap(prefix, true).keySet()) {
-                if (!key.startsWith(prefix)) {
+            for (Map.Entry<String, byte[]> entry : map.tailMap(prefix, true).entrySet()) {
+                if (!entry.getKey().startsWith(prefix)) {
                     break;
                 }
-                keys.add(key);
+                if (Entries.live(entry.getValue(), now)) {
+                    keys.add(entry.getKey());
+                }
             }
             return keys;
         });
@@ -237,7 +241,11 @@ public final class MapDbStateStore extends AbstractStateStore {
 
     @Override
     protected long doSize() {
-        return read(map::sizeLong);
+        if (!expiring) {
+            return read(map::sizeLong);
+        }
+        long now = Expiry.now();
+        return read(() -> map.getValues().stream().filter(stored -> Entries.live(stored, now)).count());
     }
 
     // ---- writes: each computes, under its keys' stripes, the change it makes ----
@@ -250,33 +258,68 @@ public final class MapDbStateStore extends AbstractStateStore {
     private record Applied<T>(T result, long seq) {
     }
 
+    /** Notes that the map may hold values that expire: size then counts live values one by one. */
+    private void noteExpiry(long expiresAt) {
+        if (expiresAt != Expiry.NONE && !expiring) {
+            mayHoldExpiring();
+        }
+    }
+
+    /** From now on, counts live values one by one and reclaims expired ones in the background. */
+    void mayHoldExpiring() {
+        expiring = true;
+        ExpiredEntries.reclaim(this);
+    }
+
     @Override
-    protected void doStore(String key, Object value) {
-        byte[] stored = Entries.encode(key, value);
+    protected void doStore(String key, Object value, long expiresAt) {
+        noteExpiry(expiresAt);
+        byte[] stored = Entries.encode(key, value, expiresAt);
         write(key, Change.sizeBound(key, stored.length), () -> new Outcome<>(null, new Change.Put(key, stored)));
     }
 
     @Override
     protected boolean doRemove(String key) {
-        return write(key, Change.sizeBound(key, 0), () -> map.get(key) == null ? new Outcome<>(false, null)
-                : new Outcome<>(true, new Change.Remove(key)));
+        return write(key, Change.sizeBound(key, 0), () -> {
+            byte[] current = map.get(key);
+            return current == null ? new Outcome<>(false, null)
+                    : new Outcome<>(Entries.live(current, Expiry.now()), new Change.Remove(key));
+        });
     }
 
-    @Override
-    protected long doIncr(String key, long amount) {
-        return write(key, Change.sizeBound(key, COUNTER_BYTES), () -> {
+    /**
+     * Removes a key if it has expired, as the background reclaiming does; a value written since stays.
+     *
+     * @return whether it was removed
+     */
+    boolean removeIfExpired(String key, long now) {
+        return write(key, Change.sizeBound(key, 0), () -> {
             byte[] current = map.get(key);
-            long next = Counters.add(key, current == null ? null : Entries.decode(key, current, where), amount);
-            return new Outcome<>(next, new Change.Put(key, Entries.encode(key, next)));
+            return current == null || Entries.live(current, now) ? new Outcome<>(false, null)
+                    : new Outcome<>(true, new Change.Remove(key));
         });
     }
 
     @Override
-    protected boolean doCompareAndSet(String key, Object expected, Object update) {
-        byte[] updateBytes = update == null ? null : Entries.encode(key, update);
+    protected long doIncr(String key, long amount, long expiresAtIfCreated) {
+        noteExpiry(expiresAtIfCreated);
+        return write(key, Change.sizeBound(key, COUNTER_BYTES), () -> {
+            byte[] current = map.get(key);
+            boolean live = Entries.live(current, Expiry.now());
+            long next = Counters.add(key, live ? Entries.decode(key, current, where) : null, amount);
+            long expiresAt = live ? Entries.expiresAt(current) : expiresAtIfCreated;
+            return new Outcome<>(next, new Change.Put(key, Entries.encode(key, next, expiresAt)));
+        });
+    }
+
+    @Override
+    protected boolean doCompareAndSet(String key, Object expected, Object update, long expiresAt) {
+        noteExpiry(expiresAt);
+        byte[] updateBytes = update == null ? null : Entries.encode(key, update, expiresAt);
         return write(key, Change.sizeBound(key, updateBytes == null ? 0 : updateBytes.length), () -> {
             byte[] current = map.get(key);
-            if (!Values.equal(current == null ? null : Entries.decode(key, current, where), expected)) {
+            boolean live = Entries.live(current, Expiry.now());
+            if (!Values.equal(live ? Entries.decode(key, current, where) : null, expected)) {
                 return new Outcome<>(false, null);
             }
             if (updateBytes != null) {
@@ -287,7 +330,65 @@ public final class MapDbStateStore extends AbstractStateStore {
     }
 
     @Override
-    protected void doStoreAll(Map<String, Object> entries) {
+    protected boolean doExpire(String key, long expiresAt) {
+        noteExpiry(expiresAt);
+        return changeExpiry(key, expiresAt, true);
+    }
+
+    @Override
+    protected boolean doPersist(String key) {
+        return changeExpiry(key, Expiry.NONE, false);
+    }
+
+    /** Gives a live key a new expiry; answers whether it was live ({@code expire}) or had an expiry. */
+    private boolean changeExpiry(String key, long expiresAt, boolean answerPresence) {
+        while (true) {
+            byte[] known = read(() -> map.get(key));
+            int room = (known == null ? 0 : known.length) + Entries.EXPIRY_BYTES;
+            Boolean answer = write(key, Change.sizeBound(key, room), () -> {
+                byte[] current = map.get(key);
+                if (!Entries.live(current, Expiry.now())) {
+                    return new Outcome<>(false, null);
+                }
+                if (current.length + Entries.EXPIRY_BYTES > room) {
+                    return new Outcome<Boolean>(null, null);  // a larger value came since: measure it again
+                }
+                boolean hadExpiry = Entries.expiresAt(current) != Expiry.NONE;
+                Change change = hadExpiry || expiresAt != Expiry.NONE
+                        ? new Change.Put(key, Entries.withExpiry(key, current, expiresAt, where)) : null;
+                return new Outcome<>(answerPresence || hadExpiry, change);
+            });
+            if (answer != null) {
+                return answer;
+            }
+        }
+    }
+
+    @Override
+    protected long doExpiresAt(String key) {
+        byte[] stored = read(() -> map.get(key));
+        return Entries.live(stored, Expiry.now()) ? Entries.expiresAt(stored) : Expiry.NONE;
+    }
+
+    /** The keys of the map, from {@code after} (exclusive; {@code null} for the first), at most {@code count}. */
+    List<Map.Entry<String, byte[]>> entriesAfter(String after, int count) {
+        return read(() -> {
+            List<Map.Entry<String, byte[]>> page = new ArrayList<>(count);
+            Iterable<Map.Entry<String, byte[]>> from = after == null ? map.entrySet()
+                    : map.tailMap(after, false).entrySet();
+            for (Map.Entry<String, byte[]> entry : from) {
+                if (page.size() == count) {
+                    break;
+                }
+                page.add(Map.entry(entry.getKey(), entry.getValue()));
+            }
+            return page;
+        });
+    }
+
+    @Override
+    protected void doStoreAll(Map<String, Object> entries, long expiresAt) {
+        noteExpiry(expiresAt);
         if (entries.isEmpty()) {
             return;
         }
@@ -295,7 +396,8 @@ public final class MapDbStateStore extends AbstractStateStore {
         TreeSet<Integer> stripeIndexes = new TreeSet<>();
         int bound = 1 + Integer.BYTES;
         for (Map.Entry<String, Object> entry : entries.entrySet()) {
-            byte[] bytes = entry.getValue() == null ? null : Entries.encode(entry.getKey(), entry.getValue());
+            byte[] bytes = entry.getValue() == null ? null
+                    : Entries.encode(entry.getKey(), entry.getValue(), expiresAt);
             stored.put(entry.getKey(), bytes);
             stripeIndexes.add(stripeIndex(entry.getKey()));
             bound += Change.sizeBound(entry.getKey(), bytes == null ? 0 : bytes.length);
@@ -323,6 +425,7 @@ public final class MapDbStateStore extends AbstractStateStore {
 
     @Override
     protected void doClose() {
+        ExpiredEntries.forget(this);
         commits.close();
     }
 

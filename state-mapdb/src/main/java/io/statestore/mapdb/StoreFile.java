@@ -1,6 +1,7 @@
 package io.statestore.mapdb;
 
 import io.statestore.StateStoreException;
+import io.statestore.spi.Expiry;
 import io.statestore.value.Keys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -84,10 +85,13 @@ final class StoreFile {
             if (Entries.upgrade(db, settings.mapName(), map)) {
                 db.commit();
             }
-            if (settings.verify()) {
-                verify(map, where);
+            // Without verification, a map that holds anything may hold values that expire.
+            boolean expiring = settings.verify() ? verify(map, where) : !map.isEmpty();
+            MapDbStateStore store = new MapDbStateStore(settings.uri(), db, map, commits, where);
+            if (expiring) {
+                store.mayHoldExpiring();
             }
-            return new MapDbStateStore(settings.uri(), db, map, commits, where);
+            return store;
         } catch (IOException | UncheckedIOException e) {
             closeQuietly(db, log, e);
             throw new StateStoreException("cannot open " + where + ": " + e.getMessage(), e);
@@ -136,9 +140,10 @@ final class StoreFile {
      * Reads every entry once, so a damaged B-tree or value fails here rather than in some later call. A
      * B-tree iterates in strictly ascending key order; a key that is not above the one before it means the
      * tree's links are damaged (a cycle would otherwise make this loop forever). Each value must pass its
-     * checksum and decode.
+     * checksum and decode. Answers whether any value expires.
      */
-    static void verify(BTreeMap<String, byte[]> map, String where) {
+    static boolean verify(BTreeMap<String, byte[]> map, String where) {
+        boolean expiring = false;
         Comparator<? super String> order = map.comparator();
         String previous = null;
         for (Map.Entry<String, byte[]> entry : map.entrySet()) {
@@ -149,7 +154,9 @@ final class StoreFile {
             }
             previous = key;
             Entries.decode(key, entry.getValue(), where);
+            expiring |= Entries.expiresAt(entry.getValue()) != Expiry.NONE;
         }
+        return expiring;
     }
 
     private static RuntimeException damaged(String where, Throwable e) {
