@@ -47,14 +47,17 @@ __all__ = [
     "state_clear",
     "state_decr",
     "state_delete",
+    "state_expire",
     "state_get",
     "state_get_multi",
     "state_incr",
     "state_keys",
+    "state_persist",
     "state_ping",
     "state_set",
     "state_set_multi",
     "state_size",
+    "state_ttl",
 ]
 
 _unpack_length = FRAME_HEADER.unpack_from
@@ -372,3 +375,6 @@ state_decr = _default.decr
 state_get_multi = _default.get_multi
 state_set_multi = _default.set_multi
 state_cas = _default.cas
+state_expire = _default.expire
+state_persist = _default.persist
+state_ttl = _default.ttl

@@ -10,9 +10,18 @@ An asyncio client reuses them the same way, its ``execute_command`` returning an
 """
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Optional
+from datetime import timedelta
+from typing import Any, Optional, Union
 
-__all__ = ["Commands"]
+__all__ = ["Commands", "Seconds"]
+
+#: A time to live: seconds (an int or a float), or a :class:`~datetime.timedelta`.
+Seconds = Union[float, timedelta]
+
+
+def _seconds(ttl: Optional[Seconds]) -> Optional[float]:
+    """A time to live as the protocol carries it: seconds, or None for no expiry."""
+    return ttl.total_seconds() if isinstance(ttl, timedelta) else ttl
 
 
 class Commands:
@@ -39,14 +48,16 @@ class Commands:
         """Returns the value stored under ``key``, or ``default`` when the key is absent."""
         return self.execute_command("get", (key,), default)
 
-    def set(self, key: str, value: Any) -> Any:
+    def set(self, key: str, value: Any, ttl: Optional[Seconds] = None) -> Any:
         """Stores ``value`` under ``key``, replacing what was there; ``None`` removes the key (as
-        :meth:`delete` does), so a key never holds a stored None. Result: None.
+        :meth:`delete` does), so a key never holds a stored None. With ``ttl`` (seconds, positive)
+        the key expires that long from now; without, it does not expire (an expiry it had ends).
+        Result: None.
 
-        Raises :class:`~statestore.errors.InvalidArgumentError` for a bad key or a value outside the
-        value model; nothing is written then.
+        Raises :class:`~statestore.errors.InvalidArgumentError` for a bad key, a value outside the
+        value model or a ttl that is not positive; nothing is written then.
         """
-        return self.execute_command("set", (key, value))
+        return self.execute_command("set", (key, value, _seconds(ttl)))
 
     def delete(self, key: str) -> Any:
         """Removes ``key``. Result: whether something was removed."""
@@ -64,31 +75,49 @@ class Commands:
         """Result: the number of keys."""
         return self.execute_command("size", ())
 
-    def incr(self, key: str, amount: int = 1) -> Any:
+    def incr(self, key: str, amount: int = 1, ttl: Optional[Seconds] = None) -> Any:
         """Atomically adds ``amount`` (a signed 64-bit int) to the integer under ``key`` (an absent
-        key counts as 0). Result: the new value.
+        or expired key counts as 0). When this call creates the key, it expires after ``ttl``
+        seconds if given; a key that exists keeps its expiry, so ``incr(window, 1, ttl=1.0)``
+        counts a fixed one-second window. Result: the new value.
 
         Raises :class:`~statestore.errors.StateTypeError` if the key holds a non-integer and
         :class:`~statestore.errors.CounterOverflowError` if the result leaves the signed 64-bit
         range; the stored value is unchanged then.
         """
-        return self.execute_command("incr", (key, amount))
+        return self.execute_command("incr", (key, amount, _seconds(ttl)))
 
-    def decr(self, key: str, amount: int = 1) -> Any:
+    def decr(self, key: str, amount: int = 1, ttl: Optional[Seconds] = None) -> Any:
         """Atomically subtracts ``amount`` from the integer under ``key``; see :meth:`incr`."""
-        return self.execute_command("decr", (key, amount))
+        return self.execute_command("decr", (key, amount, _seconds(ttl)))
 
     def get_multi(self, keys: Iterable[str]) -> Any:
         """Result: a dict of those of ``keys`` that are present, with their values."""
         return self.execute_command("get_multi", (keys if isinstance(keys, list) else list(keys),))
 
-    def set_multi(self, entries: Mapping[str, Any]) -> Any:
-        """Stores every entry (a ``None`` value removes its key); a bad entry fails the whole batch
-        and nothing is written. Result: None."""
-        return self.execute_command("set_multi", (entries if isinstance(entries, dict) else dict(entries),))
+    def set_multi(self, entries: Mapping[str, Any], ttl: Optional[Seconds] = None) -> Any:
+        """Stores every entry (a ``None`` value removes its key), each expiring after ``ttl``
+        seconds if given; a bad entry fails the whole batch and nothing is written. Result: None."""
+        return self.execute_command("set_multi", (entries if isinstance(entries, dict) else dict(entries),
+                                                  _seconds(ttl)))
 
-    def cas(self, key: str, expected: Any, update: Any) -> Any:
+    def cas(self, key: str, expected: Any, update: Any, ttl: Optional[Seconds] = None) -> Any:
         """Compare-and-set: if the value under ``key`` equals ``expected`` (``None`` meaning
-        "absent"), replaces it with ``update`` (``None`` meaning "remove"). Result: whether it did.
+        "absent", an expired key included), replaces it with ``update`` (``None`` meaning
+        "remove"), which expires after ``ttl`` seconds if given. Result: whether it did.
         Equality is value equality (dicts regardless of order)."""
-        return self.execute_command("cas", (key, expected, update))
+        return self.execute_command("cas", (key, expected, update, _seconds(ttl)))
+
+    def expire(self, key: str, ttl: Seconds) -> Any:
+        """Makes ``key`` expire ``ttl`` seconds from now, replacing any expiry it had. Result:
+        whether the key was present."""
+        return self.execute_command("expire", (key, _seconds(ttl)))
+
+    def persist(self, key: str) -> Any:
+        """Removes the expiry of ``key``. Result: whether the key was present and had one."""
+        return self.execute_command("persist", (key,))
+
+    def ttl(self, key: str) -> Any:
+        """Result: the seconds ``key`` has left (a float), or None when it is absent or does not
+        expire."""
+        return self.execute_command("ttl", (key,))

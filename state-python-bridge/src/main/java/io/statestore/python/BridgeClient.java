@@ -4,6 +4,7 @@ import io.statestore.codec.MsgpackValues;
 import io.statestore.OutcomeUnknownException;
 import io.statestore.StateStore;
 import io.statestore.spi.AbstractStateStore;
+import io.statestore.spi.Expiry;
 import io.statestore.StateStoreException;
 import io.statestore.StateTypeException;
 import io.statestore.WriteNotAppliedException;
@@ -18,6 +19,7 @@ import java.net.StandardProtocolFamily;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -277,9 +279,22 @@ public final class BridgeClient extends AbstractStateStore {
         call(Operation.PING);
     }
 
+    /**
+     * The arguments of a request, with the time to live that reaches {@code expiresAt} last if there is one:
+     * the bridge counts a time to live from when it receives it, on its own clock.
+     */
+    private static Object[] withTtl(long expiresAt, Object... arguments) {
+        if (expiresAt == Expiry.NONE) {
+            return arguments;
+        }
+        Object[] all = Arrays.copyOf(arguments, arguments.length + 1);
+        all[arguments.length] = Math.max(1, expiresAt - Expiry.now()) / 1000.0;
+        return all;
+    }
+
     @Override
-    protected void doStore(String key, Object value) {
-        call(Operation.SET, key, value);
+    protected void doStore(String key, Object value, long expiresAt) {
+        call(Operation.SET, withTtl(expiresAt, key, value));
     }
 
     @Override
@@ -312,8 +327,8 @@ public final class BridgeClient extends AbstractStateStore {
     }
 
     @Override
-    protected long doIncr(String key, long amount) {
-        return (Long) call(Operation.INCR, key, amount);
+    protected long doIncr(String key, long amount, long expiresAtIfCreated) {
+        return (Long) call(Operation.INCR, withTtl(expiresAtIfCreated, key, amount));
     }
 
     @Override
@@ -324,13 +339,29 @@ public final class BridgeClient extends AbstractStateStore {
     }
 
     @Override
-    protected void doStoreAll(Map<String, Object> entries) {
-        call(Operation.SET_MULTI, entries);
+    protected void doStoreAll(Map<String, Object> entries, long expiresAt) {
+        call(Operation.SET_MULTI, withTtl(expiresAt, entries));
     }
 
     @Override
-    protected boolean doCompareAndSet(String key, Object expected, Object update) {
-        return (Boolean) call(Operation.CAS, key, expected, update);
+    protected boolean doCompareAndSet(String key, Object expected, Object update, long expiresAt) {
+        return (Boolean) call(Operation.CAS, withTtl(expiresAt, key, expected, update));
+    }
+
+    @Override
+    protected boolean doExpire(String key, long expiresAt) {
+        return (Boolean) call(Operation.EXPIRE, withTtl(expiresAt, key));
+    }
+
+    @Override
+    protected boolean doPersist(String key) {
+        return (Boolean) call(Operation.PERSIST, key);
+    }
+
+    @Override
+    protected long doExpiresAt(String key) {
+        Object seconds = call(Operation.TTL, key);
+        return seconds == null ? Expiry.NONE : Expiry.now() + (long) Math.ceil(((Number) seconds).doubleValue() * 1000);
     }
 
     /** Closes the connection. */

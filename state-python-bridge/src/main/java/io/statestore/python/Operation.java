@@ -3,6 +3,7 @@ package io.statestore.python;
 import io.statestore.StateStore;
 import io.statestore.value.Values;
 import java.math.BigInteger;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -38,10 +39,10 @@ enum Operation {
         }
     },
     SET("set", "nil; storing nil removes the key", Argument.required("key", Kind.KEY),
-            Argument.required("value", Kind.VALUE)) {
+            Argument.required("value", Kind.VALUE), Argument.optional("ttl", Kind.TTL)) {
         @Override
         Object execute(StateStore store, Request request) {
-            store.store(request.key(0), request.value(1));
+            store.store(request.key(0), request.value(1), request.ttl(2));
             return null;
         }
     },
@@ -76,17 +77,19 @@ enum Operation {
             return store.size();
         }
     },
-    INCR("incr", "int: the new value; an absent key counts as 0", Argument.required("key", Kind.KEY),
-            Argument.optional("amount", Kind.AMOUNT)) {
+    INCR("incr", "int: the new value; an absent (or expired) key counts as 0 and, when created, expires after ttl",
+            Argument.required("key", Kind.KEY), Argument.optional("amount", Kind.AMOUNT),
+            Argument.optional("ttl", Kind.TTL)) {
         @Override
         Object execute(StateStore store, Request request) {
-            return store.incr(request.key(0), request.amount(1));
+            return store.incr(request.key(0), request.amount(1), request.ttl(2));
         }
     },
-    DECR("decr", "int: the new value", Argument.required("key", Kind.KEY), Argument.optional("amount", Kind.AMOUNT)) {
+    DECR("decr", "int: the new value", Argument.required("key", Kind.KEY), Argument.optional("amount", Kind.AMOUNT),
+            Argument.optional("ttl", Kind.TTL)) {
         @Override
         Object execute(StateStore store, Request request) {
-            return store.decr(request.key(0), request.amount(1));
+            return store.decr(request.key(0), request.amount(1), request.ttl(2));
         }
     },
     GET_MULTI("get_multi", "map key -> value for the keys present, in the order asked",
@@ -97,18 +100,39 @@ enum Operation {
         }
     },
     SET_MULTI("set_multi", "nil; the whole batch is checked first, one bad entry writes nothing",
-            Argument.required("entries", Kind.ENTRIES)) {
+            Argument.required("entries", Kind.ENTRIES), Argument.optional("ttl", Kind.TTL)) {
         @Override
         Object execute(StateStore store, Request request) {
-            store.storeAll(request.entries(0));
+            store.storeAll(request.entries(0), request.ttl(1));
             return null;
         }
     },
     CAS("cas", "bool: whether the value matched and was replaced", Argument.required("key", Kind.KEY),
-            Argument.required("expected", Kind.VALUE), Argument.required("update", Kind.VALUE)) {
+            Argument.required("expected", Kind.VALUE), Argument.required("update", Kind.VALUE),
+            Argument.optional("ttl", Kind.TTL)) {
         @Override
         Object execute(StateStore store, Request request) {
-            return store.compareAndSet(request.key(0), request.value(1), request.value(2));
+            return store.compareAndSet(request.key(0), request.value(1), request.value(2), request.ttl(3));
+        }
+    },
+    EXPIRE("expire", "bool: whether the key was present (and now expires after ttl)", Argument.required("key", Kind.KEY),
+            Argument.required("ttl", Kind.TTL)) {
+        @Override
+        Object execute(StateStore store, Request request) {
+            return store.expire(request.key(0), request.requiredTtl(1));
+        }
+    },
+    PERSIST("persist", "bool: whether the key was present with an expiry, now removed", Argument.required("key", Kind.KEY)) {
+        @Override
+        Object execute(StateStore store, Request request) {
+            return store.persist(request.key(0));
+        }
+    },
+    TTL("ttl", "float: the seconds the key has left, or nil when it is absent or has no expiry",
+            Argument.required("key", Kind.KEY)) {
+        @Override
+        Object execute(StateStore store, Request request) {
+            return store.timeToLive(request.key(0)).map(left -> left.toNanos() / 1e9).orElse(null);
         }
     };
 
@@ -120,6 +144,8 @@ enum Operation {
         VALUE("any value"),
         /** A signed 64-bit integer; 1 when left out. */
         AMOUNT("int64"),
+        /** Seconds, an int or a float, positive; no expiry when an optional one is nil or left out. */
+        TTL("positive seconds, int or float"),
         /** A string or nil; every key when nil or left out. */
         PREFIX("str or nil"),
         /** A list of strings. */
@@ -154,6 +180,9 @@ enum Operation {
             return new Argument(name, kind, true);
         }
     }
+
+    /** The longest time to live a request may give: about 292 years, the most a Duration of nanoseconds holds. */
+    static final double MAX_TTL_SECONDS = Long.MAX_VALUE / 1e9;
 
     private static final Map<String, Operation> BY_WIRE_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(Operation::wireName, op -> op));
@@ -276,6 +305,37 @@ enum Operation {
                 throw wrong(index, "a 64-bit integer", amount);
             }
             return (Long) amount;
+        }
+
+        /** A time to live in seconds; {@code null} when nil or left out. */
+        Duration ttl(int index) {
+            Object ttl = at(index);
+            if (ttl == null) {
+                return null;
+            }
+            double seconds;
+            if (ttl instanceof Long whole) {
+                seconds = whole;
+            } else if (ttl instanceof Double fraction) {
+                seconds = fraction;
+            } else {
+                throw wrong(index, "a number of seconds or nil", ttl);
+            }
+            if (!(seconds > 0) || seconds > MAX_TTL_SECONDS) {
+                throw new Refusal(ErrorCode.BAD_ARGUMENT, "op \"" + op.wireName + "\": ttl " + ttl
+                        + " must be a positive number of seconds, at most " + (long) MAX_TTL_SECONDS
+                        + "; nothing was written");
+            }
+            return Duration.ofNanos((long) Math.ceil(seconds * 1e9));
+        }
+
+        /** A time to live that may not be left out. */
+        Duration requiredTtl(int index) {
+            Duration ttl = ttl(index);
+            if (ttl == null) {
+                throw wrong(index, "a number of seconds", null);
+            }
+            return ttl;
         }
 
         String prefix(int index) {

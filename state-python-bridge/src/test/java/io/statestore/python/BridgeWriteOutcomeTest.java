@@ -14,11 +14,13 @@ import io.statestore.StateStoreException;
 import io.statestore.StateStores;
 import io.statestore.WriteNotAppliedException;
 import io.statestore.spi.AbstractStateStore;
+import io.statestore.spi.Expiry;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -193,30 +195,50 @@ class BridgeWriteOutcomeTest {
             return result;
         }
 
+        /** The time to live left until {@code expiresAt}, for the memory store behind. */
+        private static Duration ttl(long expiresAt) {
+            return expiresAt == Expiry.NONE ? null : Duration.ofMillis(Math.max(1, expiresAt - Expiry.now()));
+        }
+
         @Override
-        protected void doStore(String key, Object value) {
+        protected void doStore(String key, Object value, long expiresAt) {
             write(key, () -> {
-                memory.store(key, value);
+                memory.store(key, value, ttl(expiresAt));
                 return null;
             });
         }
 
         @Override
-        protected void doStoreAll(Map<String, Object> batch) {
+        protected void doStoreAll(Map<String, Object> batch, long expiresAt) {
             write(batch.containsKey("full") ? "full" : "", () -> {
-                memory.storeAll(batch);
+                memory.storeAll(batch, ttl(expiresAt));
                 return null;
             });
         }
 
         @Override
-        protected long doIncr(String key, long amount) {
-            return write(key, () -> memory.incr(key, amount));
+        protected long doIncr(String key, long amount, long expiresAtIfCreated) {
+            return write(key, () -> memory.incr(key, amount, ttl(expiresAtIfCreated)));
         }
 
         @Override
-        protected boolean doCompareAndSet(String key, Object expected, Object update) {
-            return write(key, () -> memory.compareAndSet(key, expected, update));
+        protected boolean doCompareAndSet(String key, Object expected, Object update, long expiresAt) {
+            return write(key, () -> memory.compareAndSet(key, expected, update, ttl(expiresAt)));
+        }
+
+        @Override
+        protected boolean doExpire(String key, long expiresAt) {
+            return write(key, () -> memory.expire(key, ttl(expiresAt)));
+        }
+
+        @Override
+        protected boolean doPersist(String key) {
+            return write(key, () -> memory.persist(key));
+        }
+
+        @Override
+        protected long doExpiresAt(String key) {
+            return memory.timeToLive(key).map(left -> Expiry.now() + left.toMillis()).orElse(Expiry.NONE);
         }
 
         @Override
