@@ -5,7 +5,6 @@ import multiprocessing
 import time
 from collections import Counter
 from datetime import timedelta
-from typing import List, Tuple
 
 import pytest
 
@@ -115,8 +114,8 @@ WINDOW_PROCESSES = 8
 WINDOW_RUN_SECONDS = 3.0
 
 
-def _count_in_windows(results: "multiprocessing.Queue[List[Tuple[int, float]]]") -> None:
-    replies: List[Tuple[int, float]] = []
+def _count_in_windows(results: "multiprocessing.Queue[list[tuple[int, float]]]") -> None:
+    replies: list[tuple[int, float]] = []
     deadline = time.monotonic() + WINDOW_RUN_SECONDS
     while time.monotonic() < deadline:
         replies.append((state_incr("rate:window", 1, ttl=WINDOW_SECONDS), time.monotonic()))
@@ -125,7 +124,7 @@ def _count_in_windows(results: "multiprocessing.Queue[List[Tuple[int, float]]]")
 
 def test_eight_processes_counting_one_second_windows_count_exactly(worker_env) -> None:
     context = multiprocessing.get_context("fork")
-    results: "multiprocessing.Queue[List[Tuple[int, float]]]" = context.Queue()
+    results: "multiprocessing.Queue[list[tuple[int, float]]]" = context.Queue()
     workers = [context.Process(target=_count_in_windows, args=(results,)) for _ in range(WINDOW_PROCESSES)]
     for worker in workers:
         worker.start()
