@@ -86,7 +86,8 @@ final class BridgeSettings {
         return fromEnvironment == null || fromEnvironment.isBlank() ? null : fromEnvironment;
     }
 
-    private static Duration seconds(double seconds, String option) {
+    /** A positive number of seconds, given as {@code option}, as a Duration (at least a millisecond). */
+    static Duration seconds(double seconds, String option) {
         if (!(seconds > 0) || Double.isInfinite(seconds)) {
             throw new IllegalArgumentException(option + " " + seconds + " must be a positive number of seconds");
         }

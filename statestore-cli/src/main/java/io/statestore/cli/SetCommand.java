@@ -11,7 +11,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "set", mixinStandardHelpOptions = true,
         description = {"Stores VALUE under KEY. VALUE is read as an integer (42, -7, any size), a float (1.5, 2e3),"
                 + " true or false when it looks like one, else as a string; --string keeps it a string. VALUE null"
-                + " removes KEY, as storing null does everywhere."})
+                + " removes KEY, as storing null does everywhere. With --ttl the key expires after SECONDS; without,"
+                + " it does not (an expiry it had ends)."})
 final class SetCommand implements Callable<Integer> {
 
     @Mixin
@@ -19,6 +20,9 @@ final class SetCommand implements Callable<Integer> {
 
     @Option(names = "--string", description = "Store VALUE as a string even if it looks like a number or boolean.")
     boolean forceString;
+
+    @Option(names = "--ttl", paramLabel = "SECONDS", description = "Expire the key this many seconds from now.")
+    Double ttl;
 
     @Parameters(index = "0", paramLabel = "KEY", description = "The key.")
     String key;
@@ -29,7 +33,8 @@ final class SetCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         try (StateStore store = access.open()) {
-            store.store(key, TerminalValues.parse(value, forceString));
+            store.store(key, TerminalValues.parse(value, forceString),
+                    ttl == null ? null : BridgeSettings.seconds(ttl, "--ttl"));
             return 0;
         }
     }

@@ -9,15 +9,16 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code statestore} command line: {@code serve} a store to Python workers, {@code run} workers against a
- * private bridge, and {@code get}, {@code set}, {@code incr}, {@code keys}, {@code del} for a person at a
- * terminal. Exit codes: 0 success (for {@code serve}: stopped by SIGTERM or SIGINT), 1 a failure (message on
+ * private bridge, {@code ping} it, and {@code get}, {@code set}, {@code incr}, {@code keys}, {@code del},
+ * {@code ttl}, {@code expire}, {@code persist} for a person at a terminal. Exit codes: 0 success (for {@code serve}: stopped by SIGTERM or SIGINT), 1 a failure (message on
  * stderr), 2 a usage error; {@code run} passes on its workers' status, 124 after its timeout, 128 + the signal
  * number after SIGINT or SIGTERM. docs/cli.md lists every case.
  */
 @Command(name = "statestore", mixinStandardHelpOptions = true, versionProvider = StatestoreCommand.Version.class,
         description = "Shared key-value state for Python workers, hosted by the JVM.",
         subcommands = {ServeCommand.class, RunCommand.class, PingCommand.class, GetCommand.class, SetCommand.class,
-                IncrCommand.class, KeysCommand.class, DelCommand.class, CommandLine.HelpCommand.class})
+                IncrCommand.class, KeysCommand.class, DelCommand.class, TtlCommand.class, ExpireCommand.class,
+                PersistCommand.class, CommandLine.HelpCommand.class})
 public final class StatestoreCommand implements Runnable {
 
     @Spec
@@ -30,7 +31,8 @@ public final class StatestoreCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "Missing command: use one of serve, run, get, set, incr, keys, del (statestore --help lists them)");
+                "Missing command: use one of serve, run, ping, get, set, incr, keys, del, ttl, expire, persist"
+                        + " (statestore --help lists them)");
     }
 
     /**

@@ -221,6 +221,24 @@ class StatestoreCommandTest {
     }
 
     @Test
+    @DisplayName("set --ttl, ttl, expire and persist: a key's expiry from a terminal")
+    void expiry() throws Exception {
+        assertEquals(0, atBridge("set", "--ttl", "60", "session", "abc").status());
+        double left = Double.parseDouble(atBridge("ttl", "session").out().strip());
+        assertTrue(left > 59 && left <= 60, "seconds left: " + left);
+        assertEquals("true\n", atBridge("persist", "session").out());
+        assertEquals("none\n", atBridge("ttl", "session").out());
+        assertEquals("true\n", atBridge("expire", "session", "0.3").out());
+        assertEquals("false\n", atBridge("expire", "absent", "10").out());
+        Thread.sleep(350);
+        assertEquals("none\n", atBridge("ttl", "session").out());
+        assertEquals(1, atBridge("get", "session").status(), "expired: absent");
+        Result refused = atBridge("set", "--ttl", "0", "k", "v");
+        assertEquals(1, refused.status());
+        assertTrue(refused.err().contains("--ttl"), refused.err());
+    }
+
+    @Test
     @DisplayName("a wrong token fails with exit 1 and a message naming the refusal")
     void wrongToken() {
         Result result = run("get", "--address=" + bridge.address(), "--token=wrong", "k");
@@ -233,7 +251,8 @@ class StatestoreCommandTest {
     void helpAndVersion() {
         Result top = run("--help");
         assertEquals(0, top.status());
-        for (String command : List.of("serve", "run", "ping", "get", "set", "incr", "keys", "del")) {
+        for (String command : List.of("serve", "run", "ping", "get", "set", "incr", "keys", "del", "ttl", "expire",
+                "persist")) {
             assertTrue(top.out().contains(command), top.out());
             Result help = run(command, "--help");
             assertEquals(0, help.status(), command);
