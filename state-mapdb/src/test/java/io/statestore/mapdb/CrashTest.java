@@ -8,6 +8,7 @@ import io.statestore.StateStores;
 import io.statestore.value.Values;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -231,6 +232,7 @@ class CrashTest {
                 default -> throw new AssertionError(context + ": unexpected line " + line);
             }
         }
+        int ttlKeys = 0;
         try (StateStore store = StateStores.open("mapdb:" + file)) {
             for (String key : mustHaveKeys) {
                 String[] parts = key.split("-");
@@ -240,6 +242,15 @@ class CrashTest {
                 assertTrue(value.isPresent(), context + ": acknowledged key " + key + " is missing");
                 assertTrue(Values.equal(CrashWriter.valueFor(run, thread, i), value.get()),
                         context + ": key " + key + " holds " + value.get());
+                Optional<Duration> left = store.timeToLive(key);
+                if (CrashWriter.ttlFor(i) == null) {
+                    assertEquals(Optional.empty(), left, context + ": key " + key + " gained an expiry");
+                } else {
+                    assertTrue(left.isPresent() && left.get().compareTo(CrashWriter.TTL) <= 0
+                            && left.get().compareTo(CrashWriter.TTL.minusMinutes(10)) > 0,
+                            context + ": key " + key + " was written to expire in an hour; it has " + left + " left");
+                    ttlKeys++;
+                }
             }
             for (String batch : mustHaveBatches) {
                 assertTrue(store.fetch(batch + "-0").isPresent(), context + ": acknowledged batch " + batch
@@ -265,6 +276,7 @@ class CrashTest {
                         + " acknowledged value to the acknowledged increments plus one in flight per writer)");
             }
         }
+        assertTrue(mustHaveKeys.size() < 4 || ttlKeys > 0, context + ": no acknowledged key with an expiry was checked");
         return acked;
     }
 }

@@ -4,6 +4,7 @@ import io.statestore.StateStoreException;
 import io.statestore.StateStores;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -11,7 +12,8 @@ import java.util.Map;
  * The child JVM of {@link CrashTest}: writes until it is killed, and prints a line for each acknowledged
  * operation, flushed before the next operation starts.
  *
- * <p>Lines: {@code READY millis}; {@code S key change} for a stored key; {@code B batch change} for a batch
+ * <p>Lines: {@code READY millis}; {@code S key change} for a stored key (every other one with an expiry,
+ * {@link #ttlFor}); {@code B batch change} for a batch
  * of three keys; {@code I counter change value} for an increment by one that returned {@code value};
  * {@code D change millis} when a commit that covered every change up to that number has completed;
  * {@code FAILED message} when a write failed (then the child exits with status 3). {@code millis} is the
@@ -36,6 +38,13 @@ public final class CrashWriter {
     static synchronized void report(String line) {
         OUT.println(line);
         OUT.flush();
+    }
+
+    /** Every other stored key expires in an hour, so the check can see that expiry survives a crash. */
+    static final Duration TTL = Duration.ofHours(1);
+
+    static Duration ttlFor(int i) {
+        return (i / 3) % 2 == 1 ? TTL : null;
     }
 
     static Object valueFor(String run, int thread, int i) {
@@ -88,7 +97,7 @@ public final class CrashWriter {
             switch (i % 3) {
                 case 0 -> {
                     String key = run + "-t" + thread + "-s" + i;
-                    store.store(key, valueFor(run, thread, i));
+                    store.store(key, valueFor(run, thread, i), ttlFor(i));
                     report("S " + key + " " + store.appliedChanges());
                 }
                 case 1 -> {
