@@ -30,6 +30,8 @@ public final class MemoryStateStore extends AbstractStateStore {
 
     private final ConcurrentHashMap<String, Object> entries;
     private final boolean isolated;
+    /** Whether this handle has handed its map to the {@link ExpirySweeper} (idempotent; saves the lookup). */
+    private volatile boolean sweeping;
 
     private MemoryStateStore(String description, ConcurrentHashMap<String, Object> entries, boolean isolated) {
         super(description);
@@ -82,14 +84,20 @@ public final class MemoryStateStore extends AbstractStateStore {
         if (expiresAt == Expiry.NONE) {
             return stored;
         }
-        ExpirySweeper.sweep(entries);
+        if (!sweeping) {
+            ExpirySweeper.sweep(entries);
+            sweeping = true;
+        }
         return new Expiring(stored, expiresAt);
     }
 
-    /** The stored form of a present entry, or {@code null} for none or an expired one. */
-    private static Object live(Object stored, long now) {
+    /**
+     * The stored form of a present entry, or {@code null} for none or an expired one; the clock is read only
+     * for an entry that expires, so entries without expiry cost nothing more than before.
+     */
+    private static Object live(Object stored) {
         if (stored instanceof Expiring expiring) {
-            return Expiry.passed(expiring.expiresAt, now) ? null : expiring.stored;
+            return Expiry.passed(expiring.expiresAt, Expiry.now()) ? null : expiring.stored;
         }
         return stored;
     }
@@ -149,15 +157,14 @@ public final class MemoryStateStore extends AbstractStateStore {
     @Override
     protected boolean doRemove(String key) {
         Object removed = entries.remove(key);
-        return removed != null && live(removed, Expiry.now()) != null;
+        return removed != null && live(removed) != null;
     }
 
     @Override
     protected Collection<String> doKeys(String prefix) {
         List<String> keys = new ArrayList<>();
-        long now = Expiry.now();
         entries.forEach((key, stored) -> {
-            if (key.startsWith(prefix) && live(stored, now) != null) {
+            if (key.startsWith(prefix) && live(stored) != null) {
                 keys.add(key);
             }
         });
@@ -174,10 +181,9 @@ public final class MemoryStateStore extends AbstractStateStore {
         if (!ExpirySweeper.swept(entries)) {
             return entries.mappingCount();
         }
-        long now = Expiry.now();
         long[] live = new long[1];
         entries.forEach((key, stored) -> {
-            if (live(stored, now) != null) {
+            if (live(stored) != null) {
                 live[0]++;
             }
         });
@@ -189,7 +195,7 @@ public final class MemoryStateStore extends AbstractStateStore {
         // compute runs atomically per key, creation included; a throw leaves the entry as it was. An
         // expired counter starts again from 0, as a created one, with the expiry given for creation.
         Object stored = entries.compute(key, (k, current) -> {
-            Object value = live(current, Expiry.now());
+            Object value = live(current);
             Long sum = Counters.add(k, unwrapStored(value), amount);
             return value == null ? withExpiry(sum, expiresAtIfCreated) : withExpiry(sum, expiresAt(current));
         });
@@ -200,7 +206,7 @@ public final class MemoryStateStore extends AbstractStateStore {
     protected boolean doCompareAndSet(String key, Object expected, Object update, long expiresAt) {
         boolean[] swapped = new boolean[1];
         entries.compute(key, (k, current) -> {
-            Object value = live(current, Expiry.now());
+            Object value = live(current);
             if (!Values.equal(unwrapStored(value), expected)) {
                 return value == null ? null : current;
             }
@@ -214,7 +220,7 @@ public final class MemoryStateStore extends AbstractStateStore {
     protected boolean doExpire(String key, long expiresAt) {
         boolean[] present = new boolean[1];
         entries.computeIfPresent(key, (k, current) -> {
-            Object value = live(current, Expiry.now());
+            Object value = live(current);
             present[0] = value != null;
             return value == null ? null : withExpiry(value, expiresAt);
         });
@@ -225,7 +231,7 @@ public final class MemoryStateStore extends AbstractStateStore {
     protected boolean doPersist(String key) {
         boolean[] persisted = new boolean[1];
         entries.computeIfPresent(key, (k, current) -> {
-            Object value = live(current, Expiry.now());
+            Object value = live(current);
             persisted[0] = value != null && current instanceof Expiring;
             return value;
         });
@@ -235,7 +241,7 @@ public final class MemoryStateStore extends AbstractStateStore {
     @Override
     protected long doExpiresAt(String key) {
         Object stored = entries.get(key);
-        return live(stored, Expiry.now()) == null ? Expiry.NONE : expiresAt(stored);
+        return live(stored) == null ? Expiry.NONE : expiresAt(stored);
     }
 
     @Override

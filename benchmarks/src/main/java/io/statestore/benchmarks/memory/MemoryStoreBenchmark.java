@@ -2,6 +2,7 @@ package io.statestore.benchmarks.memory;
 
 import io.statestore.StateStore;
 import io.statestore.StateStores;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -32,9 +33,13 @@ import org.openjdk.jmh.annotations.TearDown;
 public class MemoryStoreBenchmark {
 
     private static final int KEYS = 1024;
+    /** Long enough that no key expires during a run: expiry's cost is in keeping the instant, not in expiring. */
+    private static final Duration TTL = Duration.ofHours(1);
 
     private final String[] valueKeys = new String[KEYS];
     private final String[] counterKeys = new String[KEYS];
+    private final String[] expiringKeys = new String[KEYS];
+    private final String[] windowKeys = new String[KEYS];
     private final Map<String, Object> smallMap = new LinkedHashMap<>();
 
     private StateStore store;
@@ -68,7 +73,10 @@ public class MemoryStoreBenchmark {
         for (int i = 0; i < KEYS; i++) {
             valueKeys[i] = "job:" + i;
             counterKeys[i] = "counter:" + i;
+            expiringKeys[i] = "session:" + i;
+            windowKeys[i] = "window:" + i;
             store.store(valueKeys[i], smallMap);
+            store.store(expiringKeys[i], smallMap, TTL);
             raw.put(valueKeys[i], smallMap);
         }
     }
@@ -97,6 +105,21 @@ public class MemoryStoreBenchmark {
     @Benchmark
     public Object rawPutSmallMap(Cursor cursor) {
         return raw.put(valueKeys[cursor.next()], smallMap);
+    }
+
+    @Benchmark
+    public Optional<Object> memoryFetchExpiring(Cursor cursor) {
+        return store.fetch(expiringKeys[cursor.next()]);
+    }
+
+    @Benchmark
+    public void memoryStoreSmallMapWithTtl(Cursor cursor) {
+        store.store(expiringKeys[cursor.next()], smallMap, TTL);
+    }
+
+    @Benchmark
+    public long memoryIncrWithTtl(Cursor cursor) {
+        return store.incr(windowKeys[cursor.next()], 1, TTL);
     }
 
     @Benchmark
