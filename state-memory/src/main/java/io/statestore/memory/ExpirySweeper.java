@@ -30,10 +30,12 @@ final class ExpirySweeper {
     /** A map being swept, and where the last pass stopped. */
     private static final class Swept {
         final ConcurrentHashMap<String, Object> entries;
+        final Runnable onRemoved;
         Iterator<Map.Entry<String, Object>> cursor;
 
-        Swept(ConcurrentHashMap<String, Object> entries) {
+        Swept(ConcurrentHashMap<String, Object> entries, Runnable onRemoved) {
             this.entries = entries;
+            this.onRemoved = onRemoved;
         }
 
         @Override
@@ -47,21 +49,21 @@ final class ExpirySweeper {
         }
     }
 
-    /** Sweeps {@code entries} from now on; cheap to call again. */
-    static void sweep(ConcurrentHashMap<String, Object> entries) {
-        if (MAPS.add(new Swept(entries)) && thread == null) {
+    /** Sweeps {@code entries} from now on, telling {@code onRemoved} of each entry it removes. */
+    static void sweep(ConcurrentHashMap<String, Object> entries, Runnable onRemoved) {
+        if (MAPS.add(new Swept(entries, onRemoved)) && thread == null) {
             start();
         }
     }
 
     /** Tells whether {@code entries} has held an expiring entry (and so may hold expired ones). */
     static boolean swept(ConcurrentHashMap<String, Object> entries) {
-        return !MAPS.isEmpty() && MAPS.contains(new Swept(entries));
+        return !MAPS.isEmpty() && MAPS.contains(new Swept(entries, null));
     }
 
     /** Stops sweeping {@code entries}, a map nobody will use again. */
     static void forget(ConcurrentHashMap<String, Object> entries) {
-        MAPS.remove(new Swept(entries));
+        MAPS.remove(new Swept(entries, null));
     }
 
     private static synchronized void start() {
@@ -87,7 +89,9 @@ final class ExpirySweeper {
                 Object stored = entry.getValue();
                 if (stored instanceof Expiring expiring && Expiry.passed(expiring.expiresAt, now)) {
                     // Only this very entry: a value written since is kept.
-                    swept.entries.remove(entry.getKey(), stored);
+                    if (swept.entries.remove(entry.getKey(), stored)) {
+                        swept.onRemoved.run();
+                    }
                 }
             }
         }

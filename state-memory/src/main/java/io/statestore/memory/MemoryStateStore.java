@@ -26,16 +26,23 @@ import java.util.concurrent.ConcurrentMap;
  */
 public final class MemoryStateStore extends AbstractStateStore {
 
-    private static final ConcurrentMap<String, ConcurrentHashMap<String, Object>> NAMED = new ConcurrentHashMap<>();
+    private static final ConcurrentMap<String, Table> NAMED = new ConcurrentHashMap<>();
+
+    /** A map of entries and its limit, shared by every handle on the same name. */
+    private record Table(ConcurrentHashMap<String, Object> entries, EntryLimit limit) {
+    }
 
     private final ConcurrentHashMap<String, Object> entries;
+    /** The map's limit, or {@code null} for none (then no write pays for counting). */
+    private final EntryLimit limit;
     private final boolean isolated;
     /** Whether this handle has handed its map to the {@link ExpirySweeper} (idempotent; saves the lookup). */
     private volatile boolean sweeping;
 
-    private MemoryStateStore(String description, ConcurrentHashMap<String, Object> entries, boolean isolated) {
+    private MemoryStateStore(String description, Table table, boolean isolated) {
         super(description);
-        this.entries = entries;
+        this.entries = table.entries();
+        this.limit = table.limit();
         this.isolated = isolated;
     }
 
@@ -46,8 +53,30 @@ public final class MemoryStateStore extends AbstractStateStore {
      * @return a new handle
      */
     public static MemoryStateStore named(String name) {
-        return new MemoryStateStore("memory:" + name, NAMED.computeIfAbsent(name, n -> new ConcurrentHashMap<>()),
-                false);
+        return named(name, 0);
+    }
+
+    /**
+     * Opens a handle on the JVM-wide map of a name, which holds at most {@code maxEntries} keys: a new key
+     * beyond them is refused with {@link io.statestore.WriteNotAppliedException}, updates of present keys are
+     * not. The limit belongs to the map: the first handle on a name sets it.
+     *
+     * @param name       the name
+     * @param maxEntries the limit, or 0 for the map's own (none for a new map)
+     * @return a new handle
+     * @throws IllegalArgumentException if the map exists with another limit
+     */
+    public static MemoryStateStore named(String name, long maxEntries) {
+        String description = "memory:" + name;
+        Table table = NAMED.computeIfAbsent(name, n -> new Table(new ConcurrentHashMap<>(),
+                maxEntries > 0 ? new EntryLimit(maxEntries, description) : null));
+        long current = table.limit() == null ? 0 : table.limit().max();
+        if (maxEntries > 0 && maxEntries != current) {
+            throw new IllegalArgumentException(description + " is open with " + (current == 0 ? "no maxEntries"
+                    : "maxEntries=" + current) + " in this JVM; every handle on it must give the same maxEntries"
+                    + " (or none), not " + maxEntries);
+        }
+        return new MemoryStateStore(description, table, false);
     }
 
     /**
@@ -56,7 +85,7 @@ public final class MemoryStateStore extends AbstractStateStore {
      * @return a new store
      */
     public static MemoryStateStore isolated() {
-        return new MemoryStateStore("memory (isolated)", new ConcurrentHashMap<>(), true);
+        return new MemoryStateStore("memory (isolated)", new Table(new ConcurrentHashMap<>(), null), true);
     }
 
     /** A stored value with byte arrays inside, which must be copied on the way out. */
@@ -85,7 +114,7 @@ public final class MemoryStateStore extends AbstractStateStore {
             return stored;
         }
         if (!sweeping) {
-            ExpirySweeper.sweep(entries);
+            ExpirySweeper.sweep(entries, limit == null ? () -> { } : limit::giveBack);
             sweeping = true;
         }
         return new Expiring(stored, expiresAt);
@@ -106,12 +135,51 @@ public final class MemoryStateStore extends AbstractStateStore {
     private Object present(String key, Object found) {
         if (found instanceof Expiring expiring) {
             if (Expiry.passed(expiring.expiresAt, Expiry.now())) {
-                entries.remove(key, found);
+                if (entries.remove(key, found)) {
+                    removed();
+                }
                 return null;
             }
             return expiring.stored;
         }
         return found;
+    }
+
+    /** Takes a place for a key this write creates (when the map has a limit). */
+    private void creating(String key) {
+        if (limit != null) {
+            limit.take(key);
+        }
+    }
+
+    /** Gives back the place of an entry a write removed. */
+    private void removed() {
+        if (limit != null) {
+            limit.giveBack();
+        }
+    }
+
+    /** Stores {@code stored} under {@code key}, taking a place if the key is new. */
+    private void putEntry(String key, Object stored) {
+        if (limit == null) {
+            entries.put(key, stored);
+            return;
+        }
+        entries.compute(key, (k, current) -> {
+            if (current == null) {
+                limit.take(k);
+            }
+            return stored;
+        });
+    }
+
+    /** Removes {@code key}; answers what it held. */
+    private Object removeEntry(String key) {
+        Object removed = entries.remove(key);
+        if (removed != null) {
+            removed();
+        }
+        return removed;
     }
 
     private static long expiresAt(Object stored) {
@@ -120,7 +188,7 @@ public final class MemoryStateStore extends AbstractStateStore {
 
     @Override
     protected void doStore(String key, Object value, long expiresAt) {
-        entries.put(key, withExpiry(wrap(value), expiresAt));
+        putEntry(key, withExpiry(wrap(value), expiresAt));
     }
 
     @Override
@@ -156,7 +224,7 @@ public final class MemoryStateStore extends AbstractStateStore {
 
     @Override
     protected boolean doRemove(String key) {
-        Object removed = entries.remove(key);
+        Object removed = removeEntry(key);
         return removed != null && live(removed) != null;
     }
 
@@ -173,7 +241,11 @@ public final class MemoryStateStore extends AbstractStateStore {
 
     @Override
     protected void doClear() {
-        entries.clear();
+        if (limit == null) {
+            entries.clear();
+        } else {
+            entries.keySet().forEach(this::removeEntry);
+        }
     }
 
     @Override
@@ -197,6 +269,9 @@ public final class MemoryStateStore extends AbstractStateStore {
         Object stored = entries.compute(key, (k, current) -> {
             Object value = live(current);
             Long sum = Counters.add(k, unwrapStored(value), amount);
+            if (current == null) {
+                creating(k);
+            }
             return value == null ? withExpiry(sum, expiresAtIfCreated) : withExpiry(sum, expiresAt(current));
         });
         return (Long) (stored instanceof Expiring expiring ? expiring.stored : stored);
@@ -208,7 +283,15 @@ public final class MemoryStateStore extends AbstractStateStore {
         entries.compute(key, (k, current) -> {
             Object value = live(current);
             if (!Values.equal(unwrapStored(value), expected)) {
+                if (value == null && current != null) {
+                    removed();  // the expired entry goes
+                }
                 return value == null ? null : current;
+            }
+            if (current == null && update != null) {
+                creating(k);
+            } else if (current != null && update == null) {
+                removed();
             }
             swapped[0] = true;
             return update == null ? null : withExpiry(wrap(update), expiresAt);
@@ -222,6 +305,9 @@ public final class MemoryStateStore extends AbstractStateStore {
         entries.computeIfPresent(key, (k, current) -> {
             Object value = live(current);
             present[0] = value != null;
+            if (value == null) {
+                removed();  // the expired entry goes
+            }
             return value == null ? null : withExpiry(value, expiresAt);
         });
         return present[0];
@@ -233,6 +319,9 @@ public final class MemoryStateStore extends AbstractStateStore {
         entries.computeIfPresent(key, (k, current) -> {
             Object value = live(current);
             persisted[0] = value != null && current instanceof Expiring;
+            if (value == null) {
+                removed();  // the expired entry goes
+            }
             return value;
         });
         return persisted[0];
@@ -255,9 +344,9 @@ public final class MemoryStateStore extends AbstractStateStore {
     protected void doStoreAll(Map<String, Object> checked, long expiresAt) {
         checked.forEach((key, value) -> {
             if (value == null) {
-                entries.remove(key);
+                remove(key);
             } else {
-                entries.put(key, withExpiry(wrap(value), expiresAt));
+                putEntry(key, withExpiry(wrap(value), expiresAt));
             }
         });
     }

@@ -96,11 +96,11 @@ class MemoryStateStoreSharingTest {
     }
 
     @Test
-    @DisplayName("memory takes no options: an unknown option is rejected by name")
+    @DisplayName("memory takes only maxEntries: an unknown option is rejected by name, listing the known one")
     void unknownOptionRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> StateStores.open("memory:x?durability=sync"));
         assertTrue(e.getMessage().contains("unknown option \"durability\""), e.getMessage());
-        assertTrue(e.getMessage().contains("memory takes no options"), e.getMessage());
+        assertTrue(e.getMessage().contains("memory options: maxEntries"), e.getMessage());
     }
 }
