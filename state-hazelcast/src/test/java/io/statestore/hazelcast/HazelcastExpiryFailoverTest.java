@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Timeout;
 class HazelcastExpiryFailoverTest {
 
     private static final int KEYS = 20;
-    private static final Duration SHORT = Duration.ofSeconds(3);
+    /** Long enough to check the entries of the promoted backups before it passes, even on a loaded machine. */
+    private static final Duration SHORT = Duration.ofSeconds(6);
     private static final Duration LONG = Duration.ofHours(1);
 
     @Test
@@ -59,6 +60,19 @@ class HazelcastExpiryFailoverTest {
                 long written = System.nanoTime();  // every short key expires by written + SHORT
                 victim.kill();
                 MemberProcess.awaitClusterSize(others.subList(1, 2), 2, Duration.ofSeconds(60));
+                // On the promoted backups, each entry kept the Hazelcast time to live that reclaims it.
+                IMap<String, StateEntry> map = store.unwrap(IMap.class);
+                for (int i = 0; i < KEYS; i++) {
+                    long shortTtl = map.getEntryView("short-" + owned.get(i)).getTtl();
+                    long longTtl = map.getEntryView("long-" + owned.get(i)).getTtl();
+                    long plainTtl = map.getEntryView("plain-" + owned.get(i)).getTtl();
+                    assertTrue(shortTtl >= SHORT.toMillis() && shortTtl <= SHORT.toMillis() + 2000,
+                            "short-" + owned.get(i) + " has a Hazelcast TTL of " + shortTtl + " ms");
+                    assertTrue(longTtl >= LONG.toMillis() && longTtl <= LONG.toMillis() + 2000,
+                            "long-" + owned.get(i) + " has a Hazelcast TTL of " + longTtl + " ms");
+                    assertTrue(plainTtl == 0 || plainTtl == Long.MAX_VALUE,
+                            "plain-" + owned.get(i) + " has a Hazelcast TTL of " + plainTtl + " ms");
+                }
                 for (int i = 0; i < KEYS; i++) {
                     Optional<Duration> left = store.timeToLive("long-" + owned.get(i));
                     assertTrue(left.isPresent() && left.get().compareTo(LONG.minusMinutes(5)) > 0,
@@ -73,13 +87,13 @@ class HazelcastExpiryFailoverTest {
                     assertEquals(Optional.of("stays"), store.fetch("plain-" + owned.get(i)));
                 }
                 assertEquals(2L * KEYS, store.size());
-                // Hazelcast's own time to live, copied to the backups too, reclaims the expired entries.
-                IMap<String, StateEntry> map = store.unwrap(IMap.class);
-                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                while (map.size() != 2 * KEYS && System.nanoTime() < deadline) {
+                // Hazelcast's expiration task reclaims them in the background, at its own pace (it samples every
+                // few seconds): some within a minute, even on a loaded machine.
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (map.size() == 4 * KEYS && System.nanoTime() < deadline) {
                     Thread.sleep(200);
                 }
-                assertEquals(2 * KEYS, map.size(), "Hazelcast reclaimed the expired entries on the promoted backups");
+                assertTrue(map.size() < 4 * KEYS, "Hazelcast reclaimed none of the expired entries in a minute");
             }
         } finally {
             member.getLifecycleService().terminate();
