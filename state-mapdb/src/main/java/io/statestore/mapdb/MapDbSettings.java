@@ -24,10 +24,11 @@ import java.util.stream.Collectors;
  * @param verify     whether every entry is read once on open, to refuse a damaged file at once
  * @param modes      the permissions of the files and directories the store creates
  * @param checkpointBytes how many bytes of log records start a checkpoint
+ * @param maxEntries the most keys the map may hold, or 0 for no limit
  */
 record MapDbSettings(String uri, Path file, String mapName, Durability durability, Duration interval,
         boolean mmap, boolean fsync, Duration lockWait, boolean create, boolean verify, FileModes modes,
-        long checkpointBytes) {
+        long checkpointBytes, long maxEntries) {
 
     static final Durability DEFAULT_DURABILITY = Durability.EVERY_WRITE;
     static final long DEFAULT_INTERVAL_MILLIS = 100;
@@ -58,6 +59,7 @@ record MapDbSettings(String uri, Path file, String mapName, Durability durabilit
         boolean create = reader.bool("create", true);
         boolean verify = reader.bool("verify", true);
         long checkpointBytes = reader.longValue("checkpointBytes", DEFAULT_CHECKPOINT_BYTES, 4096, 1L << 30);
+        long maxEntries = reader.longValue("maxEntries", 0, 1, Long.MAX_VALUE);
         String mode = reader.string("fileMode", FileModes.DEFAULT);
         String modeProblem = FileModes.problem(mode);
         if (modeProblem != null) {
@@ -89,7 +91,7 @@ record MapDbSettings(String uri, Path file, String mapName, Durability durabilit
         reader.validate();
         return new MapDbSettings(options.uri(), file, mapName, durability, Duration.ofMillis(intervalMillis), mmap,
                 fsync, Duration.ofMillis(lockWaitMillis), create, verify, FileModes.parse(mode).orElseThrow(),
-                checkpointBytes);
+                checkpointBytes, maxEntries);
     }
 
     /** Reads the durability by its name or an earlier one; {@code null} after recording a problem. */

@@ -6,6 +6,7 @@ import io.statestore.StateStoreException;
 import io.statestore.WriteNotAppliedException;
 import io.statestore.spi.AbstractStateStore;
 import io.statestore.spi.Counters;
+import io.statestore.spi.EntryLimit;
 import io.statestore.spi.Expiry;
 import io.statestore.value.Values;
 import java.time.Duration;
@@ -62,11 +63,15 @@ public final class MapDbStateStore extends AbstractStateStore {
     /** Names the file in messages. */
     private final String where;
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPE_COUNT];
+    /** The {@code maxEntries} limit, or {@code null} for none (then no write reads ahead to count). */
+    private final EntryLimit limit;
     /** Whether the map may hold values that expire (set at open when it does, and at the first such write). */
     private volatile boolean expiring;
 
-    MapDbStateStore(String description, DB db, BTreeMap<String, byte[]> map, Commits commits, String where) {
+    MapDbStateStore(String description, DB db, BTreeMap<String, byte[]> map, Commits commits, String where,
+            EntryLimit limit) {
         super(description);
+        this.limit = limit;
         this.db = db;
         this.map = map;
         this.commits = commits;
@@ -150,7 +155,7 @@ public final class MapDbStateStore extends AbstractStateStore {
             if (Entries.upgrade(db, mapName, map)) {
                 db.commit();
             }
-            return new MapDbStateStore(description, db, map, commits, "the wrapped MapDB DB");
+            return new MapDbStateStore(description, db, map, commits, "the wrapped MapDB DB", null);
         } catch (RuntimeException | Error e) {
             thread.close();
             throw e;
@@ -250,8 +255,24 @@ public final class MapDbStateStore extends AbstractStateStore {
 
     // ---- writes: each computes, under its keys' stripes, the change it makes ----
 
-    /** What a write returns, and the change it makes ({@code null} when it changes nothing). */
-    private record Outcome<T>(T result, Change change) {
+    /**
+     * What a write returns, the change it makes ({@code null} when it changes nothing), and the places of the
+     * {@code maxEntries} limit it took for keys it creates (given back if the change fails) and freed by keys
+     * it removes (given back once the change is made).
+     */
+    private record Outcome<T>(T result, Change change, int taken, int freed) {
+        Outcome(T result, Change change) {
+            this(result, change, 0, 0);
+        }
+    }
+
+    /** Takes a place for {@code key} if it is new ({@code current == null}); answers how many were taken. */
+    private int placeFor(String key, byte[] current) {
+        if (limit == null || current != null) {
+            return 0;
+        }
+        limit.take(key);
+        return 1;
     }
 
     /** What a write returns, and the number of its change (0 when it changed nothing). */
@@ -275,7 +296,8 @@ public final class MapDbStateStore extends AbstractStateStore {
     protected void doStore(String key, Object value, long expiresAt) {
         noteExpiry(expiresAt);
         byte[] stored = Entries.encode(key, value, expiresAt);
-        write(key, Change.sizeBound(key, stored.length), () -> new Outcome<>(null, new Change.Put(key, stored)));
+        write(key, Change.sizeBound(key, stored.length), () -> new Outcome<>(null, new Change.Put(key, stored),
+                limit == null ? 0 : placeFor(key, map.get(key)), 0));
     }
 
     @Override
@@ -283,7 +305,7 @@ public final class MapDbStateStore extends AbstractStateStore {
         return write(key, Change.sizeBound(key, 0), () -> {
             byte[] current = map.get(key);
             return current == null ? new Outcome<>(false, null)
-                    : new Outcome<>(Entries.live(current, Expiry.now()), new Change.Remove(key));
+                    : new Outcome<>(Entries.live(current, Expiry.now()), new Change.Remove(key), 0, 1);
         });
     }
 
@@ -296,7 +318,7 @@ public final class MapDbStateStore extends AbstractStateStore {
         return write(key, Change.sizeBound(key, 0), () -> {
             byte[] current = map.get(key);
             return current == null || Entries.live(current, now) ? new Outcome<>(false, null)
-                    : new Outcome<>(true, new Change.Remove(key));
+                    : new Outcome<>(true, new Change.Remove(key), 0, 1);
         });
     }
 
@@ -308,7 +330,8 @@ public final class MapDbStateStore extends AbstractStateStore {
             boolean live = Entries.live(current, Expiry.now());
             long next = Counters.add(key, live ? Entries.decode(key, current, where) : null, amount);
             long expiresAt = live ? Entries.expiresAt(current) : expiresAtIfCreated;
-            return new Outcome<>(next, new Change.Put(key, Entries.encode(key, next, expiresAt)));
+            return new Outcome<>(next, new Change.Put(key, Entries.encode(key, next, expiresAt)),
+                    placeFor(key, current), 0);
         });
     }
 
@@ -323,9 +346,9 @@ public final class MapDbStateStore extends AbstractStateStore {
                 return new Outcome<>(false, null);
             }
             if (updateBytes != null) {
-                return new Outcome<>(true, new Change.Put(key, updateBytes));
+                return new Outcome<>(true, new Change.Put(key, updateBytes), placeFor(key, current), 0);
             }
-            return new Outcome<>(true, current == null ? null : new Change.Remove(key));
+            return current == null ? new Outcome<>(true, null) : new Outcome<>(true, new Change.Remove(key), 0, 1);
         });
     }
 
@@ -402,14 +425,34 @@ public final class MapDbStateStore extends AbstractStateStore {
             stripeIndexes.add(stripeIndex(entry.getKey()));
             bound += Change.sizeBound(entry.getKey(), bytes == null ? 0 : bytes.length);
         }
-        writeUnder(stripeIndexes.stream().mapToInt(Integer::intValue).toArray(), bound,
-                () -> new Outcome<>(null, new Change.PutAll(stored)));
+        writeUnder(stripeIndexes.stream().mapToInt(Integer::intValue).toArray(), bound, () -> {
+            int taken = 0;
+            int freed = 0;
+            if (limit != null) {
+                try {
+                    for (Map.Entry<String, byte[]> entry : stored.entrySet()) {
+                        byte[] current = map.get(entry.getKey());
+                        if (entry.getValue() != null) {
+                            taken += placeFor(entry.getKey(), current);
+                        } else if (current != null) {
+                            freed++;
+                        }
+                    }
+                } catch (RuntimeException full) {
+                    limit.giveBack(taken);
+                    throw full;
+                }
+            }
+            return new Outcome<>(null, new Change.PutAll(stored), taken, freed);
+        });
     }
 
     @Override
     protected void doClear() {
-        writeUnder(java.util.stream.IntStream.range(0, STRIPE_COUNT).toArray(), 1,
-                () -> new Outcome<>(null, new Change.Clear()));
+        writeUnder(java.util.stream.IntStream.range(0, STRIPE_COUNT).toArray(), 1, () -> {
+            int held = limit == null ? 0 : (int) Math.min(Integer.MAX_VALUE, map.sizeLong());
+            return new Outcome<>(null, new Change.Clear(), 0, held);
+        });
     }
 
     @Override
@@ -453,8 +496,19 @@ public final class MapDbStateStore extends AbstractStateStore {
                 }
                 try {
                     Outcome<T> outcome = step.get();
-                    return new Applied<>(outcome.result(),
-                            outcome.change() == null ? 0 : commits.apply(outcome.change()));
+                    long seq;
+                    try {
+                        seq = outcome.change() == null ? 0 : commits.apply(outcome.change());
+                    } catch (RuntimeException | Error e) {
+                        if (limit != null) {
+                            limit.giveBack(outcome.taken());
+                        }
+                        throw e;
+                    }
+                    if (limit != null) {
+                        limit.giveBack(outcome.freed());
+                    }
+                    return new Applied<>(outcome.result(), seq);
                 } finally {
                     for (int index : stripeIndexes) {
                         stripes[index].unlock();

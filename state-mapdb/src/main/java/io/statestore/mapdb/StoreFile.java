@@ -1,6 +1,7 @@
 package io.statestore.mapdb;
 
 import io.statestore.StateStoreException;
+import io.statestore.spi.EntryLimit;
 import io.statestore.spi.Expiry;
 import io.statestore.value.Keys;
 import java.io.IOException;
@@ -87,7 +88,9 @@ final class StoreFile {
             }
             // Without verification, a map that holds anything may hold values that expire.
             boolean expiring = settings.verify() ? verify(map, where) : !map.isEmpty();
-            MapDbStateStore store = new MapDbStateStore(settings.uri(), db, map, commits, where);
+            MapDbStateStore store = new MapDbStateStore(settings.uri(), db, map, commits, where,
+                    settings.maxEntries() > 0 ? new EntryLimit(settings.maxEntries(), settings.uri(), map.sizeLong())
+                            : null);
             if (expiring) {
                 store.mayHoldExpiring();
             }

@@ -3,6 +3,7 @@ package io.statestore.memory;
 import io.statestore.spi.AbstractStateStore;
 import io.statestore.memory.ExpirySweeper.Expiring;
 import io.statestore.spi.Counters;
+import io.statestore.spi.EntryLimit;
 import io.statestore.spi.Expiry;
 import io.statestore.value.Keys;
 import io.statestore.value.Values;
@@ -69,7 +70,7 @@ public final class MemoryStateStore extends AbstractStateStore {
     public static MemoryStateStore named(String name, long maxEntries) {
         String description = "memory:" + name;
         Table table = NAMED.computeIfAbsent(name, n -> new Table(new ConcurrentHashMap<>(),
-                maxEntries > 0 ? new EntryLimit(maxEntries, description) : null));
+                maxEntries > 0 ? new EntryLimit(maxEntries, description, 0) : null));
         long current = table.limit() == null ? 0 : table.limit().max();
         if (maxEntries > 0 && maxEntries != current) {
             throw new IllegalArgumentException(description + " is open with " + (current == 0 ? "no maxEntries"
