@@ -2,6 +2,10 @@ package io.statestore.benchmarks.memory;
 
 import io.statestore.StateStore;
 import io.statestore.StateStores;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Policy.VarExpiration;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,6 +49,13 @@ public class MemoryStoreBenchmark {
     private StateStore store;
     private ConcurrentHashMap<String, Object> raw;
     private ConcurrentHashMap<String, Long> rawCounters;
+    private ConcurrentHashMap<String, Object> rawExpiring;
+    private Cache<String, Object> caffeine;
+    private VarExpiration<String, Object> caffeineTtl;
+
+    /** What the memory store keeps for a key that expires: the value and its instant. */
+    private record Expiring(Object value, long expiresAt) {
+    }
 
     /** Each thread walks the keys on its own, so threads touch the same keys without lock-step. */
     @State(Scope.Thread)
@@ -70,6 +81,10 @@ public class MemoryStoreBenchmark {
         store = StateStores.open("memory:benchmark-" + UUID.randomUUID());
         raw = new ConcurrentHashMap<>();
         rawCounters = new ConcurrentHashMap<>();
+        rawExpiring = new ConcurrentHashMap<>();
+        // Per-entry expiry, as the memory store needs it: each put gives its own time to live.
+        caffeine = Caffeine.newBuilder().expireAfter(Expiry.<String, Object>writing((key, value) -> TTL)).build();
+        caffeineTtl = caffeine.policy().expireVariably().orElseThrow();
         for (int i = 0; i < KEYS; i++) {
             valueKeys[i] = "job:" + i;
             counterKeys[i] = "counter:" + i;
@@ -78,6 +93,8 @@ public class MemoryStoreBenchmark {
             store.store(valueKeys[i], smallMap);
             store.store(expiringKeys[i], smallMap, TTL);
             raw.put(valueKeys[i], smallMap);
+            rawExpiring.put(expiringKeys[i], new Expiring(smallMap, System.currentTimeMillis() + TTL.toMillis()));
+            caffeineTtl.put(expiringKeys[i], smallMap, TTL);
         }
     }
 
@@ -120,6 +137,30 @@ public class MemoryStoreBenchmark {
     @Benchmark
     public long memoryIncrWithTtl(Cursor cursor) {
         return store.incr(windowKeys[cursor.next()], 1, TTL);
+    }
+
+    /** The memory store's map with expiry, without the contract's checks: the layer Caffeine could replace. */
+    @Benchmark
+    public Object rawPutExpiring(Cursor cursor) {
+        return rawExpiring.put(expiringKeys[cursor.next()], new Expiring(smallMap, System.currentTimeMillis()
+                + TTL.toMillis()));
+    }
+
+    @Benchmark
+    public Object rawGetExpiring(Cursor cursor) {
+        Object found = rawExpiring.get(expiringKeys[cursor.next()]);
+        return found instanceof Expiring expiring && expiring.expiresAt() > System.currentTimeMillis()
+                ? expiring.value() : null;
+    }
+
+    @Benchmark
+    public Object caffeinePutWithTtl(Cursor cursor) {
+        return caffeineTtl.put(expiringKeys[cursor.next()], smallMap, TTL);
+    }
+
+    @Benchmark
+    public Object caffeineGet(Cursor cursor) {
+        return caffeine.getIfPresent(expiringKeys[cursor.next()]);
     }
 
     @Benchmark
