@@ -1,24 +1,14 @@
 package io.statestore.cli;
 
 import io.statestore.StateStore;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code statestore incr KEY [AMOUNT]}. */
 @Command(name = "incr", mixinStandardHelpOptions = true,
         description = "Atomically adds AMOUNT (default 1, may be negative) to the counter KEY (absent counts as 0)"
                 + " and prints the new value.")
-final class IncrCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    StoreAccess access;
+final class IncrCommand extends StoreCommand {
 
     @Parameters(index = "0", paramLabel = "KEY", description = "The counter's key.")
     String key;
@@ -28,10 +18,7 @@ final class IncrCommand implements Callable<Integer> {
     long amount;
 
     @Override
-    public Integer call() throws Exception {
-        try (StateStore store = access.open()) {
-            spec.commandLine().getOut().println(store.incr(key, amount));
-            return 0;
-        }
+    Object answer(StateStore store) {
+        return store.incr(key, amount);
     }
 }

@@ -1,9 +1,8 @@
 package io.statestore.cli;
 
 import io.statestore.StateStore;
-import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -13,10 +12,7 @@ import picocli.CommandLine.Parameters;
                 + " true or false when it looks like one, else as a string; --string keeps it a string. VALUE null"
                 + " removes KEY, as storing null does everywhere. With --ttl the key expires after SECONDS; without,"
                 + " it does not (an expiry it had ends)."})
-final class SetCommand implements Callable<Integer> {
-
-    @Mixin
-    StoreAccess access;
+final class SetCommand extends StoreCommand {
 
     @Option(names = "--string", description = "Store VALUE as a string even if it looks like a number or boolean.")
     boolean forceString;
@@ -31,11 +27,9 @@ final class SetCommand implements Callable<Integer> {
     String value;
 
     @Override
-    public Integer call() throws Exception {
-        try (StateStore store = access.open()) {
-            store.store(key, TerminalValues.parse(value, forceString),
-                    ttl == null ? null : BridgeSettings.seconds(ttl, "--ttl"));
-            return 0;
-        }
+    int run(StateStore store, PrintWriter out) {
+        Object parsed = TerminalValues.parse(value, forceString);
+        store.store(key, parsed, ttl == null ? null : BridgeSettings.seconds(ttl, "--ttl"));
+        return 0;
     }
 }
