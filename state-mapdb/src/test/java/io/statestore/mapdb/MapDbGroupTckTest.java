@@ -16,4 +16,9 @@ class MapDbGroupTckTest extends StateStoreTck {
     protected StateStore openEmptyStore() {
         return StateStores.open("mapdb:" + dir.resolve("tck.db") + "?durability=group&commitMillis=10");
     }
+
+    @Override
+    protected StateStore openEmptyStoreWithMaxEntries(long maxEntries) {
+        return StateStores.open("mapdb:" + dir.resolve("limited.db") + "?durability=group&commitMillis=10&maxEntries=" + maxEntries);
+    }
 }

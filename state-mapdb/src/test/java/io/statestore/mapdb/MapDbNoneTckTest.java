@@ -16,4 +16,9 @@ class MapDbNoneTckTest extends StateStoreTck {
     protected StateStore openEmptyStore() {
         return StateStores.open("mapdb:" + dir.resolve("tck.db") + "?durability=none&mmap=true");
     }
+
+    @Override
+    protected StateStore openEmptyStoreWithMaxEntries(long maxEntries) {
+        return StateStores.open("mapdb:" + dir.resolve("limited.db") + "?durability=none&mmap=true&maxEntries=" + maxEntries);
+    }
 }

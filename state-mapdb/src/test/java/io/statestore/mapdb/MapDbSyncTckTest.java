@@ -22,6 +22,11 @@ class MapDbSyncTckTest extends StateStoreTck {
     }
 
     @Override
+    protected StateStore openEmptyStoreWithMaxEntries(long maxEntries) {
+        return StateStores.open("mapdb:" + dir.resolve("limited.db") + "?durability=sync&maxEntries=" + maxEntries);
+    }
+
+    @Override
     protected int contentionIncrementsPerThread() {
         return 1_000;
     }

@@ -12,4 +12,9 @@ class MemoryStateStoreTest extends StateStoreTck {
     protected StateStore openEmptyStore() {
         return StateStores.open("memory:tck-" + UUID.randomUUID());
     }
+
+    @Override
+    protected StateStore openEmptyStoreWithMaxEntries(long maxEntries) {
+        return StateStores.open("memory:tck-limited-" + UUID.randomUUID() + "?maxEntries=" + maxEntries);
+    }
 }

@@ -9,10 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.statestore.StateStore;
 import io.statestore.StateStoreClosedException;
 import io.statestore.StateTypeException;
+import io.statestore.WriteNotAppliedException;
 import io.statestore.value.Values;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -117,6 +119,18 @@ public abstract class StateStoreTck {
      */
     protected int compareAndSetIncrementsPerThread() {
         return 300;
+    }
+
+    /**
+     * Opens an empty store that holds at most {@code maxEntries} keys (the backend's {@code maxEntries}
+     * option), for the limit's tests; the caller closes it.
+     *
+     * @param maxEntries the limit
+     * @return the store, or {@code null} if the backend has no such limit (the limit's tests then do not apply)
+     * @throws Exception if it cannot be opened
+     */
+    protected StateStore openEmptyStoreWithMaxEntries(long maxEntries) throws Exception {
+        return null;
     }
 
     /**
@@ -1148,6 +1162,85 @@ public abstract class StateStoreTck {
         assertNoExpiry("k");
         assertEquals(Optional.of("v"), store.fetch("k"));
         assertEquals(Optional.empty(), store.fetch("n"));
+    }
+
+    // ---------------------------------------------------------------- maxEntries (backends that have it)
+
+    private StateStore limited(long maxEntries) throws Exception {
+        StateStore limited = openEmptyStoreWithMaxEntries(maxEntries);
+        assumeTrue(limited != null, "this backend has no maxEntries");
+        return limited;
+    }
+
+    @Test
+    @DisplayName("maxEntries: a new key beyond the limit is refused naming it, by every write; updates and removals work")
+    void maxEntriesRefusesNewKeysOnly() throws Exception {
+        try (StateStore limited = limited(3)) {
+            limited.store("a", 1);
+            limited.incr("b");
+            limited.storeAll(Map.of("c", 3));
+            WriteNotAppliedException full = assertThrows(WriteNotAppliedException.class, () -> limited.store("d", 4));
+            assertTrue(full.getMessage().contains("maxEntries=3") && full.getMessage().contains("\"d\""),
+                    full.getMessage());
+            assertThrows(WriteNotAppliedException.class, () -> limited.incr("e"));
+            assertThrows(WriteNotAppliedException.class, () -> limited.compareAndSet("f", null, 1));
+            assertThrows(WriteNotAppliedException.class, () -> limited.storeAll(Map.of("g", 1, "a", 2)));
+            assertEquals(Optional.of(1L), limited.fetch("a"), "a refused batch writes nothing");
+            limited.store("a", "updated");
+            assertEquals(2, limited.incr("b"));
+            assertTrue(limited.compareAndSet("c", 3, 30));
+            assertTrue(limited.remove("a"));
+            limited.store("d", 4);
+            assertEquals(3, limited.size());
+            limited.clear();
+            limited.storeAll(Map.of("x", 1, "y", 2, "z", 3));
+            assertEquals(3, limited.size());
+        }
+    }
+
+    @Test
+    @DisplayName("maxEntries: an expired key gives its place back once reclaimed")
+    void maxEntriesExpiredKeysGiveTheirPlaceBack() throws Exception {
+        try (StateStore limited = limited(1)) {
+            limited.store("a", 1, Duration.ofMillis(100));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (true) {  // reclaimed when read, or in the background
+                try {
+                    limited.store("b", 2);
+                    break;
+                } catch (WriteNotAppliedException full) {
+                    assertTrue(System.nanoTime() < deadline, "the expired key was never reclaimed");
+                    Thread.sleep(100);
+                }
+            }
+            assertEquals(Optional.of(2L), limited.fetch("b"));
+        }
+    }
+
+    @Test
+    @DisplayName("maxEntries: threads racing to add distinct keys fill the limit exactly, never beyond it")
+    void maxEntriesExactUnderContention() throws Exception {
+        int threads = contentionThreads();
+        try (StateStore limited = limited(100)) {
+            AtomicInteger accepted = new AtomicInteger();
+            runConcurrently(threads, thread -> {
+                for (int i = 0; i < 200 / threads + 10; i++) {
+                    String key = "t" + thread + "-" + i;
+                    try {
+                        switch (i % 3) {
+                            case 0 -> limited.store(key, i);
+                            case 1 -> limited.incr(key);
+                            default -> limited.storeAll(Map.of(key, i));
+                        }
+                        accepted.incrementAndGet();
+                    } catch (WriteNotAppliedException full) {
+                        // the limit: counted below
+                    }
+                }
+            });
+            assertEquals(100, accepted.get());
+            assertEquals(100, limited.size());
+        }
     }
 
     // ---------------------------------------------------------------- close, unwrap
