@@ -45,12 +45,32 @@ public final class EntryLimit {
      * @throws WriteNotAppliedException if every place is taken; nothing was written
      */
     public void take(String key) {
-        if (taken.incrementAndGet() > max) {
-            taken.decrementAndGet();
+        take(key, 1);
+    }
+
+    /**
+     * Takes places for the new entries of a batch, all or none.
+     *
+     * @param key   a new key of the batch, for the message
+     * @param count how many places
+     * @throws WriteNotAppliedException if fewer are free; nothing was written
+     */
+    public void take(String key, long count) {
+        if (count > 0 && taken.addAndGet(count) > max) {
+            taken.addAndGet(-count);
             throw new WriteNotAppliedException(store + " holds its maxEntries=" + max + " keys: the new key \""
-                    + Keys.excerpt(key) + "\" is refused (updates of present keys are not);"
-                    + " remove keys, let them expire, or open the store with a larger maxEntries", null);
+                    + Keys.excerpt(key) + "\"" + (count > 1 ? " (one of " + count + " in a batch)" : "")
+                    + " is refused (updates of present keys are not); remove keys, let them expire, or open the"
+                    + " store with a larger maxEntries", null);
         }
+    }
+
+    /**
+     * Takes a place that a concurrent removal just gave back, without checking: for a batch that had reserved
+     * its places and finds one of its keys removed meanwhile, which must not leave the batch half-written.
+     */
+    public void takeFreed() {
+        taken.incrementAndGet();
     }
 
     /** Gives back the place of an entry that is gone. */

@@ -343,12 +343,45 @@ public final class MemoryStateStore extends AbstractStateStore {
 
     @Override
     protected void doStoreAll(Map<String, Object> checked, long expiresAt) {
+        if (limit == null) {
+            checked.forEach((key, value) -> {
+                if (value == null) {
+                    removeEntry(key);
+                } else {
+                    entries.put(key, withExpiry(wrap(value), expiresAt));
+                }
+            });
+            return;
+        }
+        // All or nothing: places for every key new now are taken first; a key removed meanwhile reuses the
+        // place its removal gave back, and places left over (a key created meanwhile) are given back.
+        String firstNew = null;
+        long reserved = 0;
+        for (Map.Entry<String, Object> entry : checked.entrySet()) {
+            if (entry.getValue() != null && !entries.containsKey(entry.getKey())) {
+                firstNew = firstNew == null ? entry.getKey() : firstNew;
+                reserved++;
+            }
+        }
+        limit.take(firstNew, reserved);
+        long[] unused = {reserved};
         checked.forEach((key, value) -> {
             if (value == null) {
-                remove(key);
-            } else {
-                putEntry(key, withExpiry(wrap(value), expiresAt));
+                removeEntry(key);
+                return;
             }
+            Object stored = withExpiry(wrap(value), expiresAt);
+            entries.compute(key, (k, current) -> {
+                if (current == null) {
+                    if (unused[0] > 0) {
+                        unused[0]--;
+                    } else {
+                        limit.takeFreed();
+                    }
+                }
+                return stored;
+            });
         });
+        limit.giveBack(unused[0]);
     }
 }

@@ -1184,7 +1184,10 @@ public abstract class StateStoreTck {
                     full.getMessage());
             assertThrows(WriteNotAppliedException.class, () -> limited.incr("e"));
             assertThrows(WriteNotAppliedException.class, () -> limited.compareAndSet("f", null, 1));
-            assertThrows(WriteNotAppliedException.class, () -> limited.storeAll(Map.of("g", 1, "a", 2)));
+            Map<String, Object> updateThenNew = new LinkedHashMap<>();
+            updateThenNew.put("a", 2);  // a present key first: refusing the batch must not leave it updated
+            updateThenNew.put("g", 1);
+            assertThrows(WriteNotAppliedException.class, () -> limited.storeAll(updateThenNew));
             assertEquals(Optional.of(1L), limited.fetch("a"), "a refused batch writes nothing");
             limited.store("a", "updated");
             assertEquals(2, limited.incr("b"));
