@@ -1,8 +1,13 @@
 package io.statestore.python;
 
 import io.statestore.StateStore;
+import io.statestore.StateStores;
 import io.statestore.tck.StateStoreTck;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
@@ -30,5 +35,27 @@ class BridgeClientTckTest extends StateStoreTck {
     protected StateStore openEmptyStore() throws Exception {
         served.clear();
         return BridgeClient.connect(bridge.address(), bridge.token());
+    }
+
+    /** The bridge and store behind a limited client, stopped after the test. */
+    private final List<AutoCloseable> limitedServers = new ArrayList<>();
+
+    /** A client of a bridge of its own over a limited memory store, so that the limit's refusals cross the wire. */
+    @Override
+    protected StateStore openEmptyStoreWithMaxEntries(long maxEntries) throws Exception {
+        StateStore limited = StateStores.open("memory:bridge-limited-" + UUID.randomUUID() + "?maxEntries="
+                + maxEntries);
+        StateBridge limitedBridge = StateBridge.start(limited, BridgeOptions.defaults());
+        limitedServers.add(limited);
+        limitedServers.add(limitedBridge);
+        return BridgeClient.connect(limitedBridge.address(), limitedBridge.token());
+    }
+
+    @AfterEach
+    void stopLimitedServers() throws Exception {
+        for (int i = limitedServers.size() - 1; i >= 0; i--) {
+            limitedServers.get(i).close();
+        }
+        limitedServers.clear();
     }
 }
