@@ -86,9 +86,4 @@ public final class EntryLimit {
     public void giveBack(long count) {
         taken.addAndGet(-count);
     }
-
-    /** Gives back every place: the store was emptied under all of its locks. */
-    public void reset() {
-        taken.set(0);
-    }
 }

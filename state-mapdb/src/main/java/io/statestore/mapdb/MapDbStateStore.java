@@ -260,7 +260,7 @@ public final class MapDbStateStore extends AbstractStateStore {
      * {@code maxEntries} limit it took for keys it creates (given back if the change fails) and freed by keys
      * it removes (given back once the change is made).
      */
-    private record Outcome<T>(T result, Change change, int taken, int freed) {
+    private record Outcome<T>(T result, Change change, long taken, long freed) {
         Outcome(T result, Change change) {
             this(result, change, 0, 0);
         }
@@ -426,8 +426,8 @@ public final class MapDbStateStore extends AbstractStateStore {
             bound += Change.sizeBound(entry.getKey(), bytes == null ? 0 : bytes.length);
         }
         writeUnder(stripeIndexes.stream().mapToInt(Integer::intValue).toArray(), bound, () -> {
-            int taken = 0;
-            int freed = 0;
+            long taken = 0;
+            long freed = 0;
             if (limit != null) {
                 try {
                     for (Map.Entry<String, byte[]> entry : stored.entrySet()) {
@@ -450,8 +450,7 @@ public final class MapDbStateStore extends AbstractStateStore {
     @Override
     protected void doClear() {
         writeUnder(java.util.stream.IntStream.range(0, STRIPE_COUNT).toArray(), 1, () -> {
-            int held = limit == null ? 0 : (int) Math.min(Integer.MAX_VALUE, map.sizeLong());
-            return new Outcome<>(null, new Change.Clear(), 0, held);
+            return new Outcome<>(null, new Change.Clear(), 0, limit == null ? 0 : map.sizeLong());
         });
     }
 

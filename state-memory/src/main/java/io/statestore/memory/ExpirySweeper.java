@@ -49,16 +49,11 @@ final class ExpirySweeper {
         }
     }
 
-    /** Sweeps {@code entries} from now on, telling {@code onRemoved} of each entry it removes. */
+    /** Sweeps {@code entries} from now on (once per map), telling {@code onRemoved} of each entry it removes. */
     static void sweep(ConcurrentHashMap<String, Object> entries, Runnable onRemoved) {
         if (MAPS.add(new Swept(entries, onRemoved)) && thread == null) {
             start();
         }
-    }
-
-    /** Tells whether {@code entries} has held an expiring entry (and so may hold expired ones). */
-    static boolean swept(ConcurrentHashMap<String, Object> entries) {
-        return !MAPS.isEmpty() && MAPS.contains(new Swept(entries, null));
     }
 
     /** Stops sweeping {@code entries}, a map nobody will use again. */

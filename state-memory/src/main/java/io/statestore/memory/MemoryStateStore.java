@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A store in a {@link ConcurrentHashMap}. Values are kept in the value model's normal form, which is
@@ -29,21 +30,27 @@ public final class MemoryStateStore extends AbstractStateStore {
 
     private static final ConcurrentMap<String, Table> NAMED = new ConcurrentHashMap<>();
 
-    /** A map of entries and its limit, shared by every handle on the same name. */
-    private record Table(ConcurrentHashMap<String, Object> entries, EntryLimit limit) {
+    /**
+     * A map of entries, its limit, and whether it has held an entry that expires (then the sweeper reclaims it
+     * and size counts live entries), shared by every handle on the same name.
+     */
+    private record Table(ConcurrentHashMap<String, Object> entries, EntryLimit limit, AtomicBoolean expiring) {
+        Table(EntryLimit limit) {
+            this(new ConcurrentHashMap<>(), limit, new AtomicBoolean());
+        }
     }
 
     private final ConcurrentHashMap<String, Object> entries;
     /** The map's limit, or {@code null} for none (then no write pays for counting). */
     private final EntryLimit limit;
     private final boolean isolated;
-    /** Whether this handle has handed its map to the {@link ExpirySweeper} (idempotent; saves the lookup). */
-    private volatile boolean sweeping;
+    private final AtomicBoolean expiring;
 
     private MemoryStateStore(String description, Table table, boolean isolated) {
         super(description);
         this.entries = table.entries();
         this.limit = table.limit();
+        this.expiring = table.expiring();
         this.isolated = isolated;
     }
 
@@ -69,7 +76,7 @@ public final class MemoryStateStore extends AbstractStateStore {
      */
     public static MemoryStateStore named(String name, long maxEntries) {
         String description = "memory:" + name;
-        Table table = NAMED.computeIfAbsent(name, n -> new Table(new ConcurrentHashMap<>(),
+        Table table = NAMED.computeIfAbsent(name, n -> new Table(
                 maxEntries > 0 ? new EntryLimit(maxEntries, description, 0) : null));
         long current = table.limit() == null ? 0 : table.limit().max();
         if (maxEntries > 0 && maxEntries != current) {
@@ -86,7 +93,7 @@ public final class MemoryStateStore extends AbstractStateStore {
      * @return a new store
      */
     public static MemoryStateStore isolated() {
-        return new MemoryStateStore("memory (isolated)", new Table(new ConcurrentHashMap<>(), null), true);
+        return new MemoryStateStore("memory (isolated)", new Table(null), true);
     }
 
     /** A stored value with byte arrays inside, which must be copied on the way out. */
@@ -114,9 +121,8 @@ public final class MemoryStateStore extends AbstractStateStore {
         if (expiresAt == Expiry.NONE) {
             return stored;
         }
-        if (!sweeping) {
+        if (!expiring.get() && expiring.compareAndSet(false, true)) {
             ExpirySweeper.sweep(entries, limit == null ? () -> { } : limit::giveBack);
-            sweeping = true;
         }
         return new Expiring(stored, expiresAt);
     }
@@ -168,7 +174,7 @@ public final class MemoryStateStore extends AbstractStateStore {
         }
         entries.compute(key, (k, current) -> {
             if (current == null) {
-                limit.take(k);
+                creating(k);
             }
             return stored;
         });
@@ -251,7 +257,7 @@ public final class MemoryStateStore extends AbstractStateStore {
 
     @Override
     protected long doSize() {
-        if (!ExpirySweeper.swept(entries)) {
+        if (!expiring.get()) {
             return entries.mappingCount();
         }
         long[] live = new long[1];
