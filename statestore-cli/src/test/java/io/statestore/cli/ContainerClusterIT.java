@@ -207,12 +207,7 @@ class ContainerClusterIT {
     private static void report(String fault, Outcome outcome) {
         String line = fault + ": " + outcome;
         System.out.println(line);
-        try {
-            Files.writeString(OUTPUT.resolve("figures.txt"), line + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        append(OUTPUT.resolve("figures.txt"), line + "\n");
     }
 
     /** Builds the image with the documented script, as a user does. */
@@ -266,7 +261,7 @@ class ContainerClusterIT {
         private final String options;
         private final int[] memberPorts = new int[3];
         private final int[] bridgePorts = new int[3];
-        private final List<GenericContainer<?>> members = new ArrayList<>(List.of());
+        private final List<GenericContainer<?>> members = new ArrayList<>();
         private int generation;
 
         Cluster(String name, String options) throws IOException {
