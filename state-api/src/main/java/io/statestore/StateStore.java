@@ -326,6 +326,21 @@ public interface StateStore extends AutoCloseable {
     Optional<Duration> timeToLive(String key);
 
     /**
+     * Tells {@code listener} of every change, applied from now on, to a key starting with {@code prefix}: a key
+     * set (with its new value), deleted or expired. For each key, events arrive in the order the changes were
+     * applied. The listener runs on a thread of the store's, one event at a time per subscription; writers never
+     * wait for it. A listener that falls behind by more than the store's buffer (10,000 events) loses the
+     * buffered events and gets {@link WatchEvent.Kind#LOST} instead, so memory stays bounded: it should then read
+     * afresh what it needs. A listener that throws is not called again for that event; the subscription goes on.
+     *
+     * @param prefix   the keys to watch; empty for every key
+     * @param listener what to tell
+     * @return the subscription; close it to stop
+     * @throws StateStoreClosedException if this store was closed
+     */
+    Subscription watch(String prefix, java.util.function.Consumer<WatchEvent> listener);
+
+    /**
      * Returns the backend's own object behind this store, for what the API does not offer.
      *
      * @param type the class wanted, for example a MapDB {@code DB} or a Hazelcast {@code IMap}

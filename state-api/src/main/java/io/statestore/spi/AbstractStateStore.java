@@ -3,6 +3,8 @@ package io.statestore.spi;
 import io.statestore.StateStore;
 import io.statestore.StateStoreClosedException;
 import io.statestore.StateTypeException;
+import io.statestore.Subscription;
+import io.statestore.WatchEvent;
 import io.statestore.value.Keys;
 import io.statestore.value.Values;
 import java.time.Duration;
@@ -16,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * The part of the {@link StateStore} contract that is the same for every backend: the closed check, key
@@ -26,6 +29,9 @@ public abstract class AbstractStateStore implements StateStore {
 
     private final String description;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Watchers ownWatchers = new Watchers();
+    /** The subscriptions made through this handle, closed with it. */
+    private final List<Subscription> subscriptions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * Creates the store.
@@ -178,6 +184,16 @@ public abstract class AbstractStateStore implements StateStore {
      * Releases the backend's resources; called once.
      */
     protected void doClose() {
+    }
+
+    /**
+     * The subscriptions this store publishes its changes to: by default this handle's own; a backend whose
+     * handles share their entries (a named map) returns one shared by those handles.
+     *
+     * @return the watchers
+     */
+    protected Watchers watchers() {
+        return ownWatchers;
     }
 
     /**
@@ -378,6 +394,14 @@ public abstract class AbstractStateStore implements StateStore {
     }
 
     @Override
+    public final Subscription watch(String prefix, Consumer<WatchEvent> listener) {
+        checkOpen();
+        Subscription subscription = watchers().subscribe(prefix, listener);
+        subscriptions.add(subscription);
+        return subscription;
+    }
+
+    @Override
     public final <T> T unwrap(Class<T> type) {
         Objects.requireNonNull(type, "type");
         checkOpen();
@@ -394,6 +418,7 @@ public abstract class AbstractStateStore implements StateStore {
     @Override
     public final void close() {
         if (closed.compareAndSet(false, true)) {
+            subscriptions.forEach(Subscription::close);
             doClose();
         }
     }

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 
 /**
  * Reclaims expired entries of the in-memory maps in the background: one daemon thread for the JVM, which
@@ -30,12 +31,12 @@ final class ExpirySweeper {
     /** A map being swept, and where the last pass stopped. */
     private static final class Swept {
         final ConcurrentHashMap<String, Object> entries;
-        final Runnable onRemoved;
+        final BiPredicate<String, Object> removeExpired;
         Iterator<Map.Entry<String, Object>> cursor;
 
-        Swept(ConcurrentHashMap<String, Object> entries, Runnable onRemoved) {
+        Swept(ConcurrentHashMap<String, Object> entries, BiPredicate<String, Object> removeExpired) {
             this.entries = entries;
-            this.onRemoved = onRemoved;
+            this.removeExpired = removeExpired;
         }
 
         @Override
@@ -49,9 +50,12 @@ final class ExpirySweeper {
         }
     }
 
-    /** Sweeps {@code entries} from now on (once per map), telling {@code onRemoved} of each entry it removes. */
-    static void sweep(ConcurrentHashMap<String, Object> entries, Runnable onRemoved) {
-        if (MAPS.add(new Swept(entries, onRemoved)) && thread == null) {
+    /**
+     * Sweeps {@code entries} from now on, removing each expired entry with {@code removeExpired} (which keeps
+     * an entry written since, and tells the map's watchers and limit); once per map.
+     */
+    static void sweep(ConcurrentHashMap<String, Object> entries, BiPredicate<String, Object> removeExpired) {
+        if (MAPS.add(new Swept(entries, removeExpired)) && thread == null) {
             start();
         }
     }
@@ -84,9 +88,7 @@ final class ExpirySweeper {
                 Object stored = entry.getValue();
                 if (stored instanceof Expiring expiring && Expiry.passed(expiring.expiresAt, now)) {
                     // Only this very entry: a value written since is kept.
-                    if (swept.entries.remove(entry.getKey(), stored)) {
-                        swept.onRemoved.run();
-                    }
+                    swept.removeExpired.test(entry.getKey(), stored);
                 }
             }
         }

@@ -3,8 +3,10 @@ package io.statestore.memory;
 import io.statestore.spi.AbstractStateStore;
 import io.statestore.memory.ExpirySweeper.Expiring;
 import io.statestore.spi.Counters;
+import io.statestore.WatchEvent;
 import io.statestore.spi.EntryLimit;
 import io.statestore.spi.Expiry;
+import io.statestore.spi.Watchers;
 import io.statestore.value.Keys;
 import io.statestore.value.Values;
 import java.util.ArrayList;
@@ -31,18 +33,21 @@ public final class MemoryStateStore extends AbstractStateStore {
     private static final ConcurrentMap<String, Table> NAMED = new ConcurrentHashMap<>();
 
     /**
-     * A map of entries, its limit, and whether it has held an entry that expires (then the sweeper reclaims it
-     * and size counts live entries), shared by every handle on the same name.
+     * A map of entries, its limit, its watchers, and whether it has held an entry that expires (then the sweeper
+     * reclaims it and size counts live entries), shared by every handle on the same name.
      */
-    private record Table(ConcurrentHashMap<String, Object> entries, EntryLimit limit, AtomicBoolean expiring) {
+    private record Table(ConcurrentHashMap<String, Object> entries, EntryLimit limit, Watchers watchers,
+            AtomicBoolean expiring) {
         Table(EntryLimit limit) {
-            this(new ConcurrentHashMap<>(), limit, new AtomicBoolean());
+            this(new ConcurrentHashMap<>(), limit, new Watchers(), new AtomicBoolean());
         }
     }
 
     private final ConcurrentHashMap<String, Object> entries;
     /** The map's limit, or {@code null} for none (then no write pays for counting). */
     private final EntryLimit limit;
+    /** The subscriptions of the map, shared by every handle on the name. */
+    private final Watchers watchers;
     private final boolean isolated;
     private final AtomicBoolean expiring;
 
@@ -51,6 +56,7 @@ public final class MemoryStateStore extends AbstractStateStore {
         this.entries = table.entries();
         this.limit = table.limit();
         this.expiring = table.expiring();
+        this.watchers = table.watchers();
         this.isolated = isolated;
     }
 
@@ -122,7 +128,7 @@ public final class MemoryStateStore extends AbstractStateStore {
             return stored;
         }
         if (!expiring.get() && expiring.compareAndSet(false, true)) {
-            ExpirySweeper.sweep(entries, limit == null ? () -> { } : limit::giveBack);
+            ExpirySweeper.sweep(entries, this::removeExpired);
         }
         return new Expiring(stored, expiresAt);
     }
@@ -142,9 +148,7 @@ public final class MemoryStateStore extends AbstractStateStore {
     private Object present(String key, Object found) {
         if (found instanceof Expiring expiring) {
             if (Expiry.passed(expiring.expiresAt, Expiry.now())) {
-                if (entries.remove(key, found)) {
-                    removed();
-                }
+                removeExpired(key, found);
                 return null;
             }
             return expiring.stored;
@@ -166,9 +170,24 @@ public final class MemoryStateStore extends AbstractStateStore {
         }
     }
 
+    @Override
+    protected Watchers watchers() {
+        return watchers;
+    }
+
+    /** Publishes the new value of {@code key}; called where the change is applied, so a key's events keep its order. */
+    private void published(String key, Object stored) {
+        watchers.publish(key, () -> WatchEvent.set(key, fetchStored(live(stored)).orElseThrow()));
+    }
+
+    /** Publishes the removal of {@code key}, which held {@code removed}: a delete, or an expiry if it had expired. */
+    private void publishedRemoval(String key, Object removed) {
+        watchers.publish(key, () -> live(removed) == null ? WatchEvent.expire(key) : WatchEvent.delete(key));
+    }
+
     /** Stores {@code stored} under {@code key}, taking a place if the key is new. */
     private void putEntry(String key, Object stored) {
-        if (limit == null) {
+        if (limit == null && !watchers.watched()) {
             entries.put(key, stored);
             return;
         }
@@ -176,17 +195,43 @@ public final class MemoryStateStore extends AbstractStateStore {
             if (current == null) {
                 creating(k);
             }
+            published(k, stored);
             return stored;
         });
     }
 
     /** Removes {@code key}; answers what it held. */
     private Object removeEntry(String key) {
-        Object removed = entries.remove(key);
-        if (removed != null) {
-            removed();
+        if (!watchers.watched()) {
+            Object removed = entries.remove(key);
+            if (removed != null) {
+                removed();
+            }
+            return removed;
         }
-        return removed;
+        Object[] removed = new Object[1];
+        entries.computeIfPresent(key, (k, current) -> {
+            removed[0] = current;
+            removed();
+            publishedRemoval(k, current);
+            return null;
+        });
+        return removed[0];
+    }
+
+    /** Removes {@code key} if it still holds {@code expired}, an entry whose time has passed. */
+    private boolean removeExpired(String key, Object expired) {
+        boolean[] gone = new boolean[1];
+        entries.computeIfPresent(key, (k, current) -> {
+            if (current != expired) {
+                return current;
+            }
+            gone[0] = true;
+            removed();
+            publishedRemoval(k, current);
+            return null;
+        });
+        return gone[0];
     }
 
     private static long expiresAt(Object stored) {
@@ -248,7 +293,7 @@ public final class MemoryStateStore extends AbstractStateStore {
 
     @Override
     protected void doClear() {
-        if (limit == null) {
+        if (limit == null && !watchers.watched()) {
             entries.clear();
         } else {
             entries.keySet().forEach(this::removeEntry);
@@ -279,7 +324,9 @@ public final class MemoryStateStore extends AbstractStateStore {
             if (current == null) {
                 creating(k);
             }
-            return value == null ? withExpiry(sum, expiresAtIfCreated) : withExpiry(sum, expiresAt(current));
+            Object counter = value == null ? withExpiry(sum, expiresAtIfCreated) : withExpiry(sum, expiresAt(current));
+            published(k, counter);
+            return counter;
         });
         return (Long) (stored instanceof Expiring expiring ? expiring.stored : stored);
     }
@@ -292,6 +339,7 @@ public final class MemoryStateStore extends AbstractStateStore {
             if (!Values.equal(unwrapStored(value), expected)) {
                 if (value == null && current != null) {
                     removed();  // the expired entry goes
+                    publishedRemoval(k, current);
                 }
                 return value == null ? null : current;
             }
@@ -301,7 +349,15 @@ public final class MemoryStateStore extends AbstractStateStore {
                 removed();
             }
             swapped[0] = true;
-            return update == null ? null : withExpiry(wrap(update), expiresAt);
+            if (update == null) {
+                if (current != null) {
+                    publishedRemoval(k, current);
+                }
+                return null;
+            }
+            Object stored = withExpiry(wrap(update), expiresAt);
+            published(k, stored);
+            return stored;
         });
         return swapped[0];
     }
@@ -314,6 +370,7 @@ public final class MemoryStateStore extends AbstractStateStore {
             present[0] = value != null;
             if (value == null) {
                 removed();  // the expired entry goes
+                publishedRemoval(k, current);
             }
             return value == null ? null : withExpiry(value, expiresAt);
         });
@@ -328,6 +385,7 @@ public final class MemoryStateStore extends AbstractStateStore {
             persisted[0] = value != null && current instanceof Expiring;
             if (value == null) {
                 removed();  // the expired entry goes
+                publishedRemoval(k, current);
             }
             return value;
         });
@@ -354,7 +412,7 @@ public final class MemoryStateStore extends AbstractStateStore {
                 if (value == null) {
                     removeEntry(key);
                 } else {
-                    entries.put(key, withExpiry(wrap(value), expiresAt));
+                    putEntry(key, withExpiry(wrap(value), expiresAt));
                 }
             });
             return;
@@ -385,6 +443,7 @@ public final class MemoryStateStore extends AbstractStateStore {
                         limit.takeFreed();
                     }
                 }
+                published(k, stored);
                 return stored;
             });
         });

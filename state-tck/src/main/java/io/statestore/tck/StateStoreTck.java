@@ -14,6 +14,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.statestore.StateStore;
 import io.statestore.StateStoreClosedException;
 import io.statestore.StateTypeException;
+import io.statestore.Subscription;
+import io.statestore.WatchEvent;
 import io.statestore.WriteNotAppliedException;
 import io.statestore.value.Values;
 import java.math.BigInteger;
@@ -1244,6 +1246,122 @@ public abstract class StateStoreTck {
             assertEquals(100, accepted.get());
             assertEquals(100, limited.size());
         }
+    }
+
+    // ---------------------------------------------------------------- watch
+
+    /** Collects a subscription's events. */
+    private static final class Events implements java.util.function.Consumer<WatchEvent> {
+        final java.util.concurrent.LinkedBlockingQueue<WatchEvent> received = new java.util.concurrent.LinkedBlockingQueue<>();
+
+        @Override
+        public void accept(WatchEvent event) {
+            received.add(event);
+        }
+
+        /** The next {@code count} events, as "KIND key[=value]" strings; fails after 10 s. */
+        List<String> next(int count) throws InterruptedException {
+            List<String> events = new ArrayList<>();
+            while (events.size() < count) {
+                WatchEvent event = received.poll(10, TimeUnit.SECONDS);
+                assertNotNull(event, "waited 10 s for event " + (events.size() + 1) + " of " + count + "; got " + events);
+                events.add(event.kind() + " " + event.key() + (event.kind() == WatchEvent.Kind.SET ? "=" + event.value() : ""));
+            }
+            return events;
+        }
+    }
+
+    @Test
+    @DisplayName("watch: every operation that changes a watched key tells the listener, in order; other prefixes stay quiet")
+    void watchEveryOperation() throws Exception {
+        Events events = new Events();
+        try (Subscription subscription = store.watch("w:", events)) {
+            store.store("other", 0);
+            store.store("w:a", "one");
+            store.incr("w:n", 5);
+            store.decr("w:n");
+            assertTrue(store.compareAndSet("w:a", "one", "two"));
+            store.storeAll(Map.of("w:b", true));
+            assertTrue(store.remove("w:b"));
+            store.store("w:a", null);
+            assertTrue(store.compareAndSet("w:n", 4L, null));
+            store.store("w:c", 1);
+            store.clear();
+            assertEquals(List.of("SET w:a=one", "SET w:n=5", "SET w:n=4", "SET w:a=two", "SET w:b=true", "DELETE w:b",
+                    "DELETE w:a", "DELETE w:n", "SET w:c=1", "DELETE w:c"), events.next(10));
+            Thread.sleep(100);
+            assertTrue(events.received.isEmpty(), "no further events: " + events.received);
+        }
+    }
+
+    @Test
+    @DisplayName("watch: a key that expires is told as EXPIRE")
+    void watchExpiry() throws Exception {
+        Events events = new Events();
+        try (Subscription subscription = store.watch("", events)) {
+            store.store("brief", "v", SHORT_TTL);
+            assertEquals(List.of("SET brief=v"), events.next(1));
+            assertEquals(List.of("EXPIRE brief"), events.next(1));
+        }
+    }
+
+    @Test
+    @DisplayName("watch: one key's events arrive in the order its changes were applied, from many threads")
+    void watchOrderPerKey() throws Exception {
+        Events events = new Events();
+        int threads = contentionThreads();
+        int each = 500;
+        try (Subscription subscription = store.watch("counter", events)) {
+            runConcurrently(threads, thread -> {
+                for (int i = 0; i < each; i++) {
+                    store.incr("counter");
+                }
+            });
+            List<String> seen = events.next(threads * each);
+            for (int i = 0; i < seen.size(); i++) {
+                assertEquals("SET counter=" + (i + 1), seen.get(i));
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("watch: a listener that stalls gets LOST, not unbounded memory; writers never wait for it")
+    void watchSlowListenerGetsLost() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Events after = new Events();
+        AtomicBoolean first = new AtomicBoolean(true);
+        try (Subscription subscription = store.watch("", event -> {
+            if (first.getAndSet(false)) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            after.accept(event);
+        })) {
+            long started = System.nanoTime();
+            for (int i = 0; i < 30_000; i++) {
+                store.store("k" + (i % 100), i);
+            }
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(120), "writers were held up");
+            release.countDown();
+            List<String> seen = after.next(2);
+            assertTrue(seen.contains("LOST null"), "a stalled listener is told it lost events: " + seen);
+        }
+    }
+
+    @Test
+    @DisplayName("watch: closing the subscription stops the events")
+    void watchClose() throws Exception {
+        Events events = new Events();
+        Subscription subscription = store.watch("", events);
+        store.store("a", 1);
+        assertEquals(List.of("SET a=1"), events.next(1));
+        subscription.close();
+        store.store("a", 2);
+        Thread.sleep(200);
+        assertTrue(events.received.isEmpty(), "after close: " + events.received);
     }
 
     // ---------------------------------------------------------------- close, unwrap
