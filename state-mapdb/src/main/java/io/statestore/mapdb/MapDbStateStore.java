@@ -2,6 +2,7 @@ package io.statestore.mapdb;
 
 import io.statestore.OutcomeUnknownException;
 import io.statestore.StateStoreClosedException;
+import io.statestore.WatchEvent;
 import io.statestore.StateStoreException;
 import io.statestore.WriteNotAppliedException;
 import io.statestore.spi.AbstractStateStore;
@@ -260,10 +261,30 @@ public final class MapDbStateStore extends AbstractStateStore {
      * {@code maxEntries} limit it took for keys it creates (given back if the change fails) and freed by keys
      * it removes (given back once the change is made).
      */
-    private record Outcome<T>(T result, Change change, long taken, long freed) {
+    private record Outcome<T>(T result, Change change, long taken, long freed, Runnable publish) {
         Outcome(T result, Change change) {
-            this(result, change, 0, 0);
+            this(result, change, 0, 0, null);
         }
+
+        Outcome(T result, Change change, long taken, long freed) {
+            this(result, change, taken, freed, null);
+        }
+
+        /** The same outcome, telling the watchers with {@code events} once the change is applied. */
+        Outcome<T> publishing(Runnable events) {
+            return new Outcome<>(result, change, taken, freed, events);
+        }
+    }
+
+    /** Tells the watchers that {@code key} now holds {@code value} (a copy is made only for a watcher). */
+    private Runnable set(String key, Object value) {
+        return () -> watchers().publish(key, () -> WatchEvent.set(key, Values.copyOut(value)));
+    }
+
+    /** Tells the watchers that {@code key}, which held {@code removed}, is gone: deleted, or expired. */
+    private Runnable removal(String key, byte[] removed, long now) {
+        return () -> watchers().publish(key, () -> Entries.live(removed, now) ? WatchEvent.delete(key)
+                : WatchEvent.expire(key));
     }
 
     /** Takes a place for {@code key} if it is new ({@code current == null}); answers how many were taken. */
@@ -297,15 +318,17 @@ public final class MapDbStateStore extends AbstractStateStore {
         noteExpiry(expiresAt);
         byte[] stored = Entries.encode(key, value, expiresAt);
         write(key, Change.sizeBound(key, stored.length), () -> new Outcome<>(null, new Change.Put(key, stored),
-                limit == null ? 0 : placeFor(key, map.get(key)), 0));
+                limit == null ? 0 : placeFor(key, map.get(key)), 0).publishing(set(key, value)));
     }
 
     @Override
     protected boolean doRemove(String key) {
         return write(key, Change.sizeBound(key, 0), () -> {
             byte[] current = map.get(key);
+            long now = Expiry.now();
             return current == null ? new Outcome<>(false, null)
-                    : new Outcome<>(Entries.live(current, Expiry.now()), new Change.Remove(key), 0, 1);
+                    : new Outcome<>(Entries.live(current, now), new Change.Remove(key), 0, 1)
+                            .publishing(removal(key, current, now));
         });
     }
 
@@ -318,7 +341,7 @@ public final class MapDbStateStore extends AbstractStateStore {
         return write(key, Change.sizeBound(key, 0), () -> {
             byte[] current = map.get(key);
             return current == null || Entries.live(current, now) ? new Outcome<>(false, null)
-                    : new Outcome<>(true, new Change.Remove(key), 0, 1);
+                    : new Outcome<>(true, new Change.Remove(key), 0, 1).publishing(removal(key, current, now));
         });
     }
 
@@ -331,7 +354,7 @@ public final class MapDbStateStore extends AbstractStateStore {
             long next = Counters.add(key, live ? Entries.decode(key, current, where) : null, amount);
             long expiresAt = live ? Entries.expiresAt(current) : expiresAtIfCreated;
             return new Outcome<>(next, new Change.Put(key, Entries.encode(key, next, expiresAt)),
-                    placeFor(key, current), 0);
+                    placeFor(key, current), 0).publishing(set(key, next));
         });
     }
 
@@ -346,9 +369,11 @@ public final class MapDbStateStore extends AbstractStateStore {
                 return new Outcome<>(false, null);
             }
             if (updateBytes != null) {
-                return new Outcome<>(true, new Change.Put(key, updateBytes), placeFor(key, current), 0);
+                return new Outcome<>(true, new Change.Put(key, updateBytes), placeFor(key, current), 0)
+                        .publishing(set(key, update));
             }
-            return current == null ? new Outcome<>(true, null) : new Outcome<>(true, new Change.Remove(key), 0, 1);
+            return current == null ? new Outcome<>(true, null) : new Outcome<>(true, new Change.Remove(key), 0, 1)
+                    .publishing(removal(key, current, Expiry.now()));
         });
     }
 
@@ -443,14 +468,32 @@ public final class MapDbStateStore extends AbstractStateStore {
                     throw full;
                 }
             }
-            return new Outcome<>(null, new Change.PutAll(stored), taken, freed);
+            Map<String, byte[]> before = new LinkedHashMap<>();
+            if (watchers().watched()) {
+                stored.keySet().forEach(key -> before.put(key, map.get(key)));
+            }
+            long now = Expiry.now();
+            return new Outcome<Void>(null, new Change.PutAll(stored), taken, freed).publishing(() -> entries.forEach(
+                    (key, value) -> {
+                        if (value != null) {
+                            set(key, value).run();
+                        } else if (before.get(key) != null) {
+                            removal(key, before.get(key), now).run();
+                        }
+                    }));
         });
     }
 
     @Override
     protected void doClear() {
         writeUnder(java.util.stream.IntStream.range(0, STRIPE_COUNT).toArray(), 1, () -> {
-            return new Outcome<>(null, new Change.Clear(), 0, limit == null ? 0 : map.sizeLong());
+            Map<String, byte[]> cleared = new LinkedHashMap<>();
+            if (watchers().watched()) {
+                map.forEach(cleared::put);
+            }
+            long now = Expiry.now();
+            return new Outcome<Void>(null, new Change.Clear(), 0, limit == null ? 0 : map.sizeLong())
+                    .publishing(() -> cleared.forEach((key, removed) -> removal(key, removed, now).run()));
         });
     }
 
@@ -506,6 +549,9 @@ public final class MapDbStateStore extends AbstractStateStore {
                     }
                     if (limit != null) {
                         limit.giveBack(outcome.freed());
+                    }
+                    if (outcome.publish() != null && outcome.change() != null) {
+                        outcome.publish().run();  // under the stripes: a key's events keep the order of its changes
                     }
                     return new Applied<>(outcome.result(), seq);
                 } finally {
