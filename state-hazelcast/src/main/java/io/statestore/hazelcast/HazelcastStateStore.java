@@ -9,6 +9,7 @@ import com.hazelcast.map.IMap;
 import io.statestore.StateStoreException;
 import io.statestore.spi.AbstractStateStore;
 import io.statestore.spi.Expiry;
+import io.statestore.spi.Watchers;
 import io.statestore.spi.StoreOptions;
 import io.statestore.value.ValueCodec;
 import java.util.ArrayList;
@@ -55,6 +56,9 @@ public final class HazelcastStateStore extends AbstractStateStore {
     private final boolean exactlyOnce;
     private final int callersRemembered;
     private final ThreadLocal<Caller> callers = ThreadLocal.withInitial(Caller::new);
+    private final Watchers watchers = new Watchers();
+    /** The map listener feeding {@link #watchers}, registered at the first watch; {@code null} before. */
+    private volatile UUID listening;
 
     private HazelcastStateStore(String description, HazelcastInstance instance, String mapName, boolean ownsInstance,
             boolean exactlyOnce, int callersRemembered) {
@@ -203,7 +207,20 @@ public final class HazelcastStateStore extends AbstractStateStore {
 
     @Override
     protected void doClear() {
-        map.clear();
+        // Entry by entry on the owners, so that every watcher is told of each key's removal.
+        map.executeOnEntries(new RemoveProcessor());
+    }
+
+    @Override
+    protected Watchers watchers() {
+        if (listening == null) {
+            synchronized (watchers) {
+                if (listening == null) {
+                    listening = map.addEntryListener(new WatchForwarder(watchers), true);
+                }
+            }
+        }
+        return watchers;
     }
 
     @Override
@@ -285,6 +302,9 @@ public final class HazelcastStateStore extends AbstractStateStore {
     @Override
     protected void doClose() {
         callers.remove();
+        if (listening != null && !ownsInstance) {
+            map.removeEntryListener(listening);
+        }
         if (ownsInstance) {
             instance.shutdown();
         }

@@ -34,6 +34,7 @@ public final class StateSerialization {
     static final int COMPARE_AND_SET = 3;
     static final int KEY_PREFIX = 4;
     static final int EXPIRY = 5;
+    static final int REMOVE = 6;
 
     private StateSerialization() {
     }
@@ -91,6 +92,8 @@ public final class StateSerialization {
                     return new KeyPrefixPredicate();
                 case EXPIRY:
                     return new ExpiryProcessor();
+                case REMOVE:
+                    return new RemoveProcessor();
                 default:
                     throw new IllegalArgumentException("unknown statestore class id " + classId
                             + " under factory " + FACTORY_ID + "; are all members on the same statestore version?");
