@@ -16,15 +16,20 @@ thread's first call, so threads never wait for each other's round trips; a proce
 never touches its parent's. Use :class:`Client` directly for another bridge, for a timeout, or
 for pipelines.
 
+``state_watch(prefix)`` watches keys (see :mod:`statestore.watch`); :func:`configure` (or the environment
+variable ``STATESTORE_NEAR_CACHE``) gives the functions a near cache (see :mod:`statestore.nearcache`).
+
 Errors are exceptions of the :class:`StateStoreError` hierarchy (see :mod:`statestore.errors`).
 """
 
 import os
 import threading
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Optional
 
 from .client import PROTOCOL_VERSIONS, Client, Pipeline, parse_address
 from .commands import Commands
+from .connection import resolve
 from .errors import (
     AuthenticationError,
     ConfigurationError,
@@ -37,6 +42,8 @@ from .errors import (
     StateTypeError,
     WriteNotAppliedError,
 )
+from .nearcache import DEFAULT_MAX_ENTRIES, NearCache, parse_prefixes
+from .watch import Watch, WatchEvent
 
 __version__ = "0.1.0"
 
@@ -49,12 +56,16 @@ __all__ = [
     "ConnectionLostError",
     "CounterOverflowError",
     "InvalidArgumentError",
+    "NearCache",
     "OutcomeUnknownError",
     "Pipeline",
     "ProtocolError",
     "StateStoreError",
     "StateTypeError",
+    "Watch",
+    "WatchEvent",
     "WriteNotAppliedError",
+    "configure",
     "default_client",
     "parse_address",
     "reset_default_client",
@@ -73,13 +84,73 @@ __all__ = [
     "state_set_multi",
     "state_size",
     "state_ttl",
+    "state_watch",
 ]
 
 _per_thread = threading.local()
 
+#: The environment variables that give the module-level functions a near cache (read at their first use,
+#: unless :func:`configure` said otherwise): key prefixes, comma-separated (``*`` for every key), and a size.
+NEAR_CACHE_VARIABLE = "STATESTORE_NEAR_CACHE"
+NEAR_CACHE_SIZE_VARIABLE = "STATESTORE_NEAR_CACHE_SIZE"
+
+# What configure() said: None until it was called (then the environment decides), else (prefixes, size).
+_near_cache_settings: Optional[tuple[list[str], int]] = None
+# The process's near cache, made at the first call that needs it; shared by every thread.
+_near_cache: Optional[NearCache] = None
+_near_cache_lock = threading.Lock()
+
+
+def configure(*, near_cache: Optional[Iterable[str]] = None, near_cache_size: int = DEFAULT_MAX_ENTRIES) -> None:
+    """Sets how the module-level functions work in this process (and in processes it forks).
+
+    ``near_cache``: key prefixes whose values are kept in this process once read, dropped when the bridge
+    tells of a change (see :class:`~statestore.nearcache.NearCache`); ``None`` (or an empty list) for none.
+    Without a call, ``STATESTORE_NEAR_CACHE`` (prefixes, comma-separated, ``*`` for every key) and
+    ``STATESTORE_NEAR_CACHE_SIZE`` decide, which ``statestore run --near-cache`` sets for its workers.
+    Call it before other threads use the functions: their clients keep the cache they started with.
+    """
+    global _near_cache_settings, _near_cache
+    prefixes = list(near_cache or [])
+    with _near_cache_lock:
+        old, _near_cache = _near_cache, None
+        _near_cache_settings = (prefixes, near_cache_size)
+    if old is not None:
+        old.close()
+    client = getattr(_per_thread, "client", None)
+    if client is not None:
+        client.near_cache = _process_near_cache()
+
+
+def _near_cache_wanted() -> Optional[tuple[list[str], int]]:
+    if _near_cache_settings is not None:
+        return _near_cache_settings if _near_cache_settings[0] else None
+    text = os.environ.get(NEAR_CACHE_VARIABLE, "")
+    if not text.strip():
+        return None
+    size = os.environ.get(NEAR_CACHE_SIZE_VARIABLE, "")
+    try:
+        return parse_prefixes(text), int(size) if size.strip() else DEFAULT_MAX_ENTRIES
+    except ValueError:
+        raise ConfigurationError(f"{NEAR_CACHE_SIZE_VARIABLE}={size!r} is not a number of keys") from None
+
+
+def _process_near_cache() -> Optional[NearCache]:
+    """The near cache of the module-level functions, made on first use if one is wanted."""
+    global _near_cache
+    wanted = _near_cache_wanted()
+    if wanted is None:
+        return None
+    with _near_cache_lock:
+        if _near_cache is None:
+            address, token = resolve(None, None)
+            _near_cache = NearCache(address, token, wanted[0], wanted[1])
+        return _near_cache
+
 
 def _new_default_client() -> Client:
     client = Client()
+    client.near_cache = _process_near_cache()
     _per_thread.client = client
     return client
 
@@ -99,14 +170,27 @@ def reset_default_client() -> None:
     client = getattr(_per_thread, "client", None)
     if client is not None:
         del _per_thread.client
+        client.near_cache = None  # the process's, shared with other threads: it stays
         client.close()
+
+
+def state_watch(prefix: str = "") -> Watch:
+    """Watches the keys under ``prefix`` (every key by default): a context manager and an iterator of
+    :class:`WatchEvent`, on a connection of its own::
+
+        with state_watch("config:") as events:
+            for event in events:
+                print(event.kind, event.key, event.value)
+    """
+    return default_client().watch(prefix)
 
 
 def _after_fork_in_child() -> None:
     # The inherited connections have already dropped their sockets (statestore.connection registers
     # that first); start with no default clients so each thread of the child connects anew.
-    global _per_thread
+    global _per_thread, _near_cache_lock
     _per_thread = threading.local()
+    _near_cache_lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -123,7 +207,16 @@ class _ThreadsDefaultClient(Commands):
             client: Client = _per_thread.client
         except AttributeError:
             client = _new_default_client()
-        return client.connection.call(op, args, if_nil)
+        return client.execute_command(op, args, if_nil)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            client: Client = _per_thread.client
+        except AttributeError:
+            client = _new_default_client()
+        return client.get(key, default)
+
+    get.__doc__ = Commands.get.__doc__
 
 
 # The functions of py_state (and the rest of the commands), each one the command of

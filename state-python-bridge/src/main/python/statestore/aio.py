@@ -36,11 +36,13 @@ from . import codec
 from .commands import Commands
 from .connection import Endpoint, reply_failure, resolve
 from .errors import AuthenticationError, ConnectionLostError, ProtocolError, StateStoreError
-from .protocol import FRAME_HEADER, HELLO
+from .protocol import FRAME_HEADER, HELLO, UNWATCH, WATCH, WATCH_VERSION
+from .watch import LOST, WatchEvent, pushed_event
 
 __all__ = [
     "AsyncClient",
     "AsyncPipeline",
+    "AsyncWatch",
     "default_client",
     "reset_default_client",
     "state_cas",
@@ -58,6 +60,7 @@ __all__ = [
     "state_set_multi",
     "state_size",
     "state_ttl",
+    "state_watch",
 ]
 
 _unpack_length = FRAME_HEADER.unpack_from
@@ -65,6 +68,9 @@ _unpack = codec.unpack
 
 #: A request waiting for its reply: its id, op, result for nil, and the future its caller awaits.
 _Waiting = tuple[int, str, Any, "asyncio.Future[Any]"]
+#: How many events a watch holds for a task that has not taken them; beyond, they become one "lost".
+_WATCH_BUFFER = 10_000
+_LOST = WatchEvent(LOST, None)
 Outcome = Union[Any, StateStoreError]
 
 
@@ -112,6 +118,8 @@ class AsyncConnection(Endpoint):
         self._protocol: Optional[_BridgeProtocol] = None
         self._connecting: Optional[asyncio.Task[None]] = None
         self._waiting: deque[_Waiting] = deque()
+        # The watches of the current connection, by subscription id.
+        self._watches: dict[int, AsyncWatch] = {}
         self.closed = False
 
     @property
@@ -194,13 +202,23 @@ class AsyncConnection(Endpoint):
         """Called with each reply ``protocol`` read, in the order the server sent them."""
         if protocol is not self._protocol or self._transport is None:
             return  # from a connection already given up: nobody waits for it
+        pushed = pushed_event(reply)
+        if pushed is not None:
+            watch = self._watches.get(pushed[0])
+            if watch is not None:
+                watch.deliver(pushed[1])
+            return
         if not self._waiting:
             self.lost(ProtocolError(f"the server sent {reply!r:.200} when no request was waiting"), protocol)
             return
         request_id, op, if_nil, future = self._waiting.popleft()
         if reply[1] == 0 and reply[0] == request_id:
+            result = reply[2]
+            if op == WATCH:
+                # Registered now, before the pushes that follow this reply are read; if_nil is the watch.
+                self._watches[result] = if_nil
+                if_nil.subscribed(result)
             if not future.done():  # else its task was cancelled or timed out: the reply is dropped
-                result = reply[2]
                 future.set_result(if_nil if result is None else result)
             return
         error, closes = reply_failure(reply, request_id, op)
@@ -217,11 +235,31 @@ class AsyncConnection(Endpoint):
             return
         transport, self._transport, self._protocol = self._transport, None, None
         waiting, self._waiting = self._waiting, deque()
+        watches, self._watches = self._watches, {}
         if transport is not None:
             transport.close()
         for _, _, _, future in waiting:
             if not future.done():
                 future.set_exception(error)
+        for watch in watches.values():
+            watch.connection_lost()
+
+    async def watch(self, watch: "AsyncWatch") -> None:
+        """Subscribes ``watch`` on this connection (connecting first if need be)."""
+        if self._transport is None:
+            await self.ensure()
+        version = self.server_info.get("version", 1)
+        if version < WATCH_VERSION:
+            raise ProtocolError(f"the bridge at {self.address} speaks protocol version {version}; watching "
+                                f"needs {WATCH_VERSION} (a newer bridge)")
+        request_id, frame = self.encode(WATCH, (watch.prefix,))
+        await self._send([(request_id, WATCH, watch)], frame)[0]
+
+    def unwatch(self, subscription: int) -> None:
+        """Ends a subscription without waiting for the reply."""
+        if self._watches.pop(subscription, None) is not None and self._transport is not None:
+            request_id, frame = self.encode(UNWATCH, (subscription,))
+            self._send([(request_id, UNWATCH, None)], frame)
 
     def drop(self) -> None:
         """Closes the connection; requests waiting on it fail, and the next request connects again."""
@@ -260,6 +298,11 @@ class AsyncClient(Commands):
     def pipeline(self, raise_on_error: bool = True) -> "AsyncPipeline":
         """An :class:`AsyncPipeline` on this client's connection."""
         return AsyncPipeline(self.connection, raise_on_error)
+
+    def watch(self, prefix: str = "") -> "AsyncWatch":
+        """Watches the keys under ``prefix`` (every key by default) on this client's connection: an
+        :class:`AsyncWatch`, to use with ``async with`` and ``async for``."""
+        return AsyncWatch(self.connection, prefix)
 
     async def connect(self) -> None:
         """Opens the connection and checks the token now (:class:`AuthenticationError` if refused)."""
@@ -328,6 +371,85 @@ class AsyncPipeline(Commands):
                 if isinstance(result, StateStoreError):
                     raise result
         return results
+
+
+class AsyncWatch:
+    """The :class:`~statestore.watch.WatchEvent` of the keys under ``prefix``, as an async iterator::
+
+        async with client.watch("config:") as events:
+            async for event in events:
+                ...
+
+    Events come on the client's connection, between replies. Up to 10,000 wait for a task that does not take
+    them; beyond, they are replaced by one ``"lost"``. When the connection is lost the watch yields ``"lost"``
+    and subscribes again (on a new connection) when the next event is asked for. The unwatch request is sent
+    on leaving the ``async with`` (or :meth:`close`), without waiting for its reply.
+    """
+
+    def __init__(self, connection: AsyncConnection, prefix: str = "") -> None:
+        self._connection = connection
+        self.prefix = prefix
+        self._events: deque[WatchEvent] = deque()
+        self._arrived: Optional[asyncio.Event] = None
+        self._subscription: Optional[int] = None
+        self._closed = False
+
+    async def __aenter__(self) -> "AsyncWatch":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def start(self) -> None:
+        """Subscribes now (else the first wait for an event does)."""
+        self._arrived = asyncio.Event()
+        await self._connection.watch(self)
+
+    def subscribed(self, subscription: int) -> None:
+        self._subscription = subscription
+
+    def deliver(self, event: WatchEvent) -> None:
+        if len(self._events) >= _WATCH_BUFFER:
+            self._events.clear()
+            event = _LOST
+        self._events.append(event)
+        if self._arrived is not None:
+            self._arrived.set()
+
+    def connection_lost(self) -> None:
+        self._subscription = None
+        self.deliver(_LOST)
+
+    def __aiter__(self) -> "AsyncWatch":
+        return self
+
+    async def __anext__(self) -> WatchEvent:
+        if self._closed:
+            raise StopAsyncIteration
+        while not self._events:
+            if self._subscription is None or self._arrived is None:
+                await self.start()
+                continue
+            self._arrived.clear()
+            await self._arrived.wait()
+        return self._events.popleft()
+
+    def close(self) -> None:
+        """Stops watching."""
+        self._closed = True
+        if self._subscription is not None:
+            self._connection.unwatch(self._subscription)
+            self._subscription = None
+
+    def __repr__(self) -> str:
+        return f"<statestore.aio.AsyncWatch {self.prefix!r} on {self._connection.address}>"
+
+
+def state_watch(prefix: str = "") -> AsyncWatch:
+    """Watches the keys under ``prefix`` through the running loop's default client (``async with
+    state_watch("config:") as events: async for event in events: ...``)."""
+    return default_client().watch(prefix)
 
 
 # One default client per event loop, made from the environment on first use.

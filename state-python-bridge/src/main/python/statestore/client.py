@@ -1,11 +1,14 @@
 """The synchronous fronts of the commands: :class:`Client` and its :class:`Pipeline`."""
 
+from collections.abc import Iterable
 from typing import Any, Optional
 
 from .commands import Commands
 from .connection import Connection, Outcome, parse_address, resolve
 from .errors import StateStoreError
+from .nearcache import DEFAULT_MAX_ENTRIES, NearCache
 from .protocol import VERSIONS
+from .watch import Watch
 
 __all__ = ["PROTOCOL_VERSIONS", "Client", "Pipeline", "parse_address"]
 
@@ -29,15 +32,24 @@ class Client(Commands):
     forever. A client is not meant to be used by several threads at once; give each thread its own
     (the module-level ``state_*`` functions do exactly that). Use as a context manager, or call
     :meth:`close`.
+
+    ``near_cache`` (a list of key prefixes) keeps the values of those keys in this process once read,
+    dropped when the bridge tells of a change (see :class:`~statestore.nearcache.NearCache` and
+    docs/watch.md); at most ``near_cache_size`` keys.
     """
 
-    __slots__ = ("__weakref__", "address", "connection")
+    __slots__ = ("__weakref__", "_token", "address", "connection", "near_cache")
 
     def __init__(self, address: Optional[str] = None, token: Optional[str] = None, *,
-                 timeout: Optional[float] = None) -> None:
+                 timeout: Optional[float] = None, near_cache: Optional[Iterable[str]] = None,
+                 near_cache_size: int = DEFAULT_MAX_ENTRIES) -> None:
         address, token = resolve(address, token)
         self.address = address
+        self._token = token
         self.connection = Connection(address, token, timeout)
+        self.near_cache: Optional[NearCache] = None
+        if near_cache is not None:
+            self.near_cache = NearCache(address, token, near_cache, near_cache_size)
 
     @property
     def server_info(self) -> Any:
@@ -45,15 +57,34 @@ class Client(Commands):
         return self.connection.server_info
 
     def execute_command(self, op: str, args: tuple[Any, ...], if_nil: Any = None) -> Any:
-        return self.connection.call(op, args, if_nil)
+        cache = self.near_cache
+        if cache is None:
+            return self.connection.call(op, args, if_nil)
+        return cache.call(self.connection, op, args, if_nil)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        cache = self.near_cache
+        if cache is None:
+            return self.connection.call("get", (key,), default)
+        return cache.get(self.connection, key, default)
+
+    get.__doc__ = Commands.get.__doc__
+
+    def watch(self, prefix: str = "") -> Watch:
+        """Watches the keys under ``prefix`` (every key by default) on a connection of its own: a
+        :class:`~statestore.watch.Watch`, an iterator of events to use as a context manager."""
+        return Watch(self.address, self._token, prefix)
 
     def pipeline(self, raise_on_error: bool = True) -> "Pipeline":
-        """Returns a :class:`Pipeline` that queues requests and sends them together."""
-        return Pipeline(self.connection, raise_on_error)
+        """Returns a :class:`Pipeline` that queues requests and sends them together. Its reads do not use
+        the near cache; its writes drop what they change from it after :meth:`Pipeline.execute`."""
+        return Pipeline(self.connection, raise_on_error, self.near_cache)
 
     def close(self) -> None:
-        """Closes the connection. Later requests raise :class:`ConnectionLostError`."""
+        """Closes the connection (and the near cache). Later requests raise :class:`ConnectionLostError`."""
         self.connection.close()
+        if self.near_cache is not None:
+            self.near_cache.close()
 
     def __enter__(self) -> "Client":
         return self
@@ -87,14 +118,17 @@ class Pipeline(Commands):
     the list in place of that result.
     """
 
-    __slots__ = ("_connection", "_frames", "_queued", "_results", "raise_on_error")
+    __slots__ = ("_connection", "_frames", "_near_cache", "_queued", "_results", "_written", "raise_on_error")
 
-    def __init__(self, connection: Connection, raise_on_error: bool = True) -> None:
+    def __init__(self, connection: Connection, raise_on_error: bool = True,
+                 near_cache: Optional[NearCache] = None) -> None:
         self._connection = connection
+        self._near_cache = near_cache
         self.raise_on_error = raise_on_error
         self._frames = bytearray()
         self._queued: list[tuple[int, str, Any]] = []  # not yet sent: (request id, op, result for nil)
         self._results: list[Outcome] = []
+        self._written: list[tuple[str, tuple[Any, ...]]] = []  # ops queued, for the near cache to forget
 
     def __len__(self) -> int:
         return len(self._results) + len(self._queued)
@@ -110,6 +144,7 @@ class Pipeline(Commands):
         self._frames = bytearray()
         self._queued = []
         self._results = []
+        self._written = []
 
     def execute_command(self, op: str, args: tuple[Any, ...], if_nil: Any = None) -> "Pipeline":
         request_id, frame = self._connection.encode(op, args)
@@ -117,6 +152,8 @@ class Pipeline(Commands):
             self._flush()  # a large request goes alone, after the replies to what came before
         self._frames += frame
         self._queued.append((request_id, op, if_nil))
+        if self._near_cache is not None:
+            self._written.append((op, args))
         if len(self._frames) >= _PIPELINE_CHUNK:
             self._flush()
         return self
@@ -124,7 +161,13 @@ class Pipeline(Commands):
     def _flush(self) -> None:
         frames, queued = self._frames, self._queued
         self._frames, self._queued = bytearray(), []
-        self._results += self._connection.exchange(frames, queued)
+        written, self._written = self._written, []
+        try:
+            self._results += self._connection.exchange(frames, queued)
+        finally:
+            if self._near_cache is not None:
+                for op, args in written:
+                    self._near_cache.forget_written(op, args)
 
     def execute(self, raise_on_error: Optional[bool] = None) -> list[Any]:
         """Sends what is queued, reads every reply and returns the results in request order.

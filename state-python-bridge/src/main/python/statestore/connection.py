@@ -331,6 +331,11 @@ class Connection(Endpoint):
             self.drop()
         return error
 
+    def buffered_frame(self) -> bool:
+        """Whether a whole frame is already read into the buffer (so reading it will not wait)."""
+        start, end = self._start, self._end
+        return end - start >= 4 and start + 4 + _unpack_length(self._buffer, start)[0] <= end
+
     def read_reply(self) -> Any:
         """Reads one frame, decodes it and returns the reply list."""
         sock = self.sock

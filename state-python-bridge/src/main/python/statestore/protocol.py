@@ -13,16 +13,32 @@ import struct
 __all__ = [
     "CLIENT_SIDE_PARAMETERS",
     "CLOSING_CODES",
+    "EVENT_PUSH",
     "FRAME_HEADER",
     "HELLO",
     "HELLO_ARGUMENTS",
+    "UNWATCH",
     "VERSIONS",
+    "WATCH",
+    "WATCH_VERSION",
     "ErrorCode",
     "operations",
 ]
 
 #: The protocol versions this package speaks, offered in the handshake.
-VERSIONS: tuple[int, ...] = (1,)
+VERSIONS: tuple[int, ...] = (1, 2)
+
+#: The first version whose connections may watch keys and receive push frames.
+WATCH_VERSION = 2
+
+#: Starts a subscription to the keys under a prefix (answered with its id); ends one.
+WATCH = "watch"
+WATCH_ARGUMENTS: tuple[str, ...] = ("prefix",)
+UNWATCH = "unwatch"
+UNWATCH_ARGUMENTS: tuple[str, ...] = ("subscription",)
+
+#: A push frame ``[nil, "event", subscription, kind, key, value]`` carries a watched change.
+EVENT_PUSH = "event"
 
 #: A frame is this 4-byte big-endian length, then one msgpack value of that many bytes.
 FRAME_HEADER = struct.Struct(">I")
@@ -58,12 +74,12 @@ CLOSING_CODES: frozenset[int] = frozenset({ErrorCode.UNAUTHORIZED, ErrorCode.UNS
 
 
 def operations() -> dict[str, list[str]]:
-    """Every operation this package sends, with its wire arguments in order: the handshake, and each
+    """Every operation this package sends, with its wire arguments in order: the handshake, watching, and each
     command of :class:`~statestore.commands.Commands` (named as its method, its arguments being the
     method's parameters but those in :data:`CLIENT_SIDE_PARAMETERS`)."""
     from .commands import Commands
 
-    table = {HELLO: list(HELLO_ARGUMENTS)}
+    table = {HELLO: list(HELLO_ARGUMENTS), WATCH: list(WATCH_ARGUMENTS), UNWATCH: list(UNWATCH_ARGUMENTS)}
     for name in Commands.command_names():
         parameters = inspect.signature(getattr(Commands, name)).parameters
         table[name] = [p for p in parameters if p != "self" and p not in CLIENT_SIDE_PARAMETERS]

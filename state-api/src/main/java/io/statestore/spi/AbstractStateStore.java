@@ -396,9 +396,26 @@ public abstract class AbstractStateStore implements StateStore {
     @Override
     public final Subscription watch(String prefix, Consumer<WatchEvent> listener) {
         checkOpen();
-        Subscription subscription = watchers().subscribe(prefix, listener);
+        Objects.requireNonNull(prefix, "prefix");
+        Objects.requireNonNull(listener, "listener");
+        Subscription subscription = doWatch(prefix, listener);
         subscriptions.add(subscription);
-        return subscription;
+        return () -> {
+            subscriptions.remove(subscription);
+            subscription.close();
+        };
+    }
+
+    /**
+     * Starts a subscription: by default one of {@link #watchers()}, to which the backend publishes its changes;
+     * a client of a remote store subscribes there instead.
+     *
+     * @param prefix   the keys to watch
+     * @param listener what to tell
+     * @return the subscription
+     */
+    protected Subscription doWatch(String prefix, Consumer<WatchEvent> listener) {
+        return watchers().subscribe(prefix, listener);
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.statestore.python;
 import io.statestore.codec.MsgpackValues;
 import io.statestore.OutcomeUnknownException;
 import io.statestore.StateStore;
+import io.statestore.Subscription;
+import io.statestore.WatchEvent;
 import io.statestore.spi.AbstractStateStore;
 import io.statestore.spi.Expiry;
 import io.statestore.StateStoreException;
@@ -16,7 +18,9 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
-import java.nio.channels.Channels;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.msgpack.core.MessageBufferPacker;
 import org.msgpack.core.MessagePack;
 
@@ -98,14 +103,18 @@ public final class BridgeClient extends AbstractStateStore {
     private final DataInputStream in;
     private final DataOutputStream out;
     private final Map<String, Object> serverInfo;
+    private final String token;
     private long nextId = 1;
+    /** The connection subscriptions are made on, opened at the first watch (and again after it was lost). */
+    private BridgeWatchConnection watching;
 
     private BridgeClient(BridgeAddress address, SocketChannel channel, String token) throws IOException {
         super("bridge at " + address);
         this.address = address;
+        this.token = token;
         this.channel = channel;
-        this.in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel), 64 * 1024));
-        this.out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024));
+        this.in = new DataInputStream(new BufferedInputStream(inputOf(channel), 64 * 1024));
+        this.out = new DataOutputStream(new BufferedOutputStream(outputOf(channel), 64 * 1024));
         Reply welcome = request(Operation.HELLO.wireName(), Protocol.VERSIONS, token);
         if (welcome.code() != 0) {
             channel.close();
@@ -115,6 +124,42 @@ public final class BridgeClient extends AbstractStateStore {
         @SuppressWarnings("unchecked")
         Map<String, Object> info = (Map<String, Object>) welcome.result();
         this.serverInfo = info;
+    }
+
+    /*
+     * Streams straight over the channel: those of java.nio.channels.Channels hold the channel's blocking lock
+     * while they read, so a thread waiting for a push would keep every request from being written.
+     */
+    private static InputStream inputOf(SocketChannel channel) {
+        return new InputStream() {
+            @Override
+            public int read(byte[] bytes, int offset, int length) throws IOException {
+                return channel.read(ByteBuffer.wrap(bytes, offset, length));
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+            }
+        };
+    }
+
+    private static OutputStream outputOf(SocketChannel channel) {
+        return new OutputStream() {
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws IOException {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            }
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+        };
     }
 
     /**
@@ -184,6 +229,16 @@ public final class BridgeClient extends AbstractStateStore {
      * @throws IllegalArgumentException if an argument is outside the value model (nothing is sent)
      */
     public synchronized Reply request(String op, Object... args) {
+        send(op, args);
+        try {
+            return reply(readFrame(in));
+        } catch (IOException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Writes one request without reading its reply (the watch connection's thread reads them). */
+    synchronized void send(String op, Object... args) {
         checkOpen();
         long id = nextId++;
         byte[] frame;
@@ -202,24 +257,43 @@ public final class BridgeClient extends AbstractStateStore {
             out.writeInt(frame.length);
             out.write(frame);
             out.flush();
-            int length = in.readInt();
-            if (length <= 0 || length > MAX_REPLY_BYTES) {
-                throw new BridgeException(ErrorCode.MALFORMED, "the bridge sent a frame of " + length + " bytes");
-            }
-            byte[] reply = new byte[length];
-            in.readFully(reply);
-            Object decoded = ValueCodec.decode(reply);
-            if (!(decoded instanceof List<?>) || ((List<?>) decoded).size() != 3
-                    || !(((List<?>) decoded).get(1) instanceof Long)) {
-                throw new BridgeException(ErrorCode.MALFORMED, "the bridge sent a reply that is not [id, code, result]");
-            }
-            List<?> parts = (List<?>) decoded;
-            return new Reply(parts.get(0), (Long) parts.get(1), parts.get(2));
-        } catch (EOFException e) {
-            throw new BridgeException("the bridge at " + address + " closed the connection", e);
         } catch (IOException e) {
-            throw new BridgeException("the connection to the bridge at " + address + " failed: " + e.getMessage(), e);
+            throw failed(e);
         }
+    }
+
+    private BridgeException failed(IOException e) {
+        if (e instanceof EOFException) {
+            return new BridgeException("the bridge at " + address + " closed the connection", e);
+        }
+        return new BridgeException("the connection to the bridge at " + address + " failed: " + e.getMessage(), e);
+    }
+
+    DataInputStream input() {
+        return in;
+    }
+
+    /** Reads one frame: a reply, or (on a watching connection) a push. */
+    static List<?> readFrame(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length <= 0 || length > MAX_REPLY_BYTES) {
+            throw new BridgeException(ErrorCode.MALFORMED, "the bridge sent a frame of " + length + " bytes");
+        }
+        byte[] frame = new byte[length];
+        in.readFully(frame);
+        Object decoded = ValueCodec.decode(frame);
+        if (!(decoded instanceof List<?>)) {
+            throw new BridgeException(ErrorCode.MALFORMED, "the bridge sent a frame that is not an array");
+        }
+        return (List<?>) decoded;
+    }
+
+    /** A frame read as a reply. */
+    static Reply reply(List<?> parts) {
+        if (parts.size() != 3 || !(parts.get(1) instanceof Long)) {
+            throw new BridgeException(ErrorCode.MALFORMED, "the bridge sent a reply that is not [id, code, result]");
+        }
+        return new Reply(parts.get(0), (Long) parts.get(1), parts.get(2));
     }
 
     /**
@@ -245,7 +319,7 @@ public final class BridgeClient extends AbstractStateStore {
         return resultOf(request(op.wireName(), args));
     }
 
-    private static Object resultOf(Reply reply) {
+    static Object resultOf(Reply reply) {
         if (reply.code() == 0) {
             return reply.result();
         }
@@ -364,9 +438,30 @@ public final class BridgeClient extends AbstractStateStore {
         return seconds == null ? Expiry.NONE : Expiry.now() + (long) Math.ceil(((Number) seconds).doubleValue() * 1000);
     }
 
+    @Override
+    protected Subscription doWatch(String prefix, Consumer<WatchEvent> listener) {
+        BridgeWatchConnection connection;
+        synchronized (this) {
+            if (watching == null || watching.lost()) {
+                try {
+                    watching = new BridgeWatchConnection(connect(address, token));
+                } catch (IOException e) {
+                    throw new BridgeException("cannot open a connection to watch on: " + e.getMessage(), e);
+                }
+            }
+            connection = watching;
+        }
+        return connection.watch(prefix, listener);
+    }
+
     /** Closes the connection. */
     @Override
     protected void doClose() {
+        synchronized (this) {
+            if (watching != null) {
+                watching.close();
+            }
+        }
         synchronized (this) {
             try {
                 channel.close();

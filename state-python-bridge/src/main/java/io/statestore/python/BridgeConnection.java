@@ -33,7 +33,7 @@ import org.msgpack.value.ValueType;
  * it reads frames, answers them in order, and flushes the replies when no further complete request is already
  * buffered, so a pipeline costs few system calls.
  */
-final class BridgeConnection implements Runnable {
+final class BridgeConnection implements Runnable, Operation.Session {
 
     /**
      * Before a successful hello a frame may be at most this long (or the server's maximum, if lower): a hello
@@ -75,6 +75,12 @@ final class BridgeConnection implements Runnable {
     /** Closes the connection unless the frame being read arrives whole in time; null while none is armed. */
     private ScheduledFuture<?> frameDeadline;
     private volatile boolean authenticated;
+    /** The protocol version the hello chose (0 before). */
+    private long version;
+    /** Held while writing to the channel after hello: replies and push frames never interleave. */
+    private final Object writeLock = new Object();
+    /** The connection's subscriptions, made at its first {@code watch}; null until then. */
+    private Pushes pushes;
     private volatile String closeReason;
     /** Whether this connection holds one of the bridge's places for authenticated connections. */
     final AtomicBoolean holdsPlace = new AtomicBoolean();
@@ -197,6 +203,9 @@ final class BridgeConnection implements Runnable {
             bridge.logger().log(Level.WARNING, "bridge connection failed unexpectedly; closing it", e);
         } finally {
             frameArrived();
+            if (pushes != null) {
+                pushes.close();
+            }
             close(closeReason);
             bridge.connectionClosed(this, closeReason);
         }
@@ -205,8 +214,7 @@ final class BridgeConnection implements Runnable {
     private void serve() throws IOException {
         while (true) {
             if (!completeFrameBuffered() || out.size() >= FLUSH_THRESHOLD_BYTES) {
-                out.flushTo(channel);
-                out.trim();
+                flush();
             }
             if (!fill(4)) {
                 closeReason = "peer closed the connection";
@@ -230,6 +238,14 @@ final class BridgeConnection implements Runnable {
                 frameArrived();
             }
         }
+    }
+
+    /** Writes out the replies collected so far. */
+    private void flush() throws IOException {
+        synchronized (writeLock) {
+            out.flushTo(channel);
+        }
+        out.trim();
     }
 
     private long limit() {
@@ -282,7 +298,7 @@ final class BridgeConnection implements Runnable {
      * the final error reply before the peer reads it.
      */
     private void closeAfterReply() throws IOException {
-        out.flushTo(channel);
+        flush();
         channel.shutdownOutput();
         bridge.closeLater(this, LINGER_MILLIS);
         ByteBuffer sink = ByteBuffer.allocate(8 * 1024);
@@ -413,7 +429,12 @@ final class BridgeConnection implements Runnable {
                 throw new Operation.Refusal(ErrorCode.UNKNOWN_OP, "unknown op \"" + Protocol.excerpt(op)
                         + "\"; this server knows " + Operation.names());
             }
-            out.success(id, operation.run(store, args));
+            out.success(id, operation.run(store, this, args));
+            if (operation == Operation.WATCH) {
+                // The subscription's events wait for the client to know its id.
+                flush();
+                pushes.announce();
+            }
         } catch (Operation.Refusal e) {
             failed = e.code;
             out.error(id, e.code, e.getMessage());
@@ -443,6 +464,24 @@ final class BridgeConnection implements Runnable {
         }
         observer.answered(operation == null ? "unknown" : operation.wireName(), failed, System.nanoTime() - started);
         return true;
+    }
+
+    @Override
+    public long version() {
+        return version;
+    }
+
+    @Override
+    public long watch(String prefix) {
+        if (pushes == null) {
+            pushes = new Pushes(channel, writeLock);
+        }
+        return pushes.watch(store, prefix);
+    }
+
+    @Override
+    public boolean unwatch(long subscription) {
+        return pushes != null && pushes.unwatch(subscription);
     }
 
     private boolean malformed(Object id, String message) throws IOException {
@@ -492,6 +531,7 @@ final class BridgeConnection implements Runnable {
             return false;
         }
         authenticated = true;
+        version = chosen;
         Map<String, Object> welcome = new LinkedHashMap<>();
         welcome.put("version", chosen);
         welcome.put("server", "statestore " + StateBridge.version());

@@ -1,5 +1,6 @@
 package io.statestore.python;
 
+import io.statestore.WatchEvent;
 import io.statestore.codec.MsgpackValues;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -46,6 +47,28 @@ final class FrameOutput extends OutputStream {
         packer.packInt(code.code());
         packer.packString(message == null ? code.name() : message);
         end(start);
+    }
+
+    /**
+     * Appends the push frame of a watched change, {@code [nil, "event", subscription, kind, key, value]} (key nil
+     * for "lost", value nil but for "set").
+     */
+    void event(long subscription, WatchEvent event) throws IOException {
+        int start = begin();
+        try {
+            packer.packArrayHeader(6);
+            packer.packNil();
+            packer.packString(Protocol.EVENT_PUSH);
+            packer.packLong(subscription);
+            packer.packString(Protocol.wireName(event.kind()));
+            MsgpackValues.pack(packer, event.key());
+            MsgpackValues.pack(packer, event.value());
+            end(start);
+        } catch (IllegalArgumentException e) {
+            // A value the store holds is in the value model; should one not be, the watcher must still hear of it.
+            abort(start);
+            event(subscription, WatchEvent.lost());
+        }
     }
 
     /** Echoes an id as it came: a uint64 above the long range stays a msgpack uint64. */

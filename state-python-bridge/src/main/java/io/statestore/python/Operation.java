@@ -28,52 +28,52 @@ enum Operation {
     HELLO("hello", "map: version, server, max_frame", Argument.required("versions", Kind.VERSIONS),
             Argument.required("token", Kind.TOKEN)) {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             throw new IllegalStateException("hello is answered by the connection");
         }
     },
     PING("ping", "nil") {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             return null;
         }
     },
     SET("set", "nil; storing nil removes the key", Argument.required("key", Kind.KEY),
             Argument.required("value", Kind.VALUE), Argument.optional("ttl", Kind.TTL)) {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             store.store(request.key(0), request.value(1), request.ttl(2));
             return null;
         }
     },
     GET("get", "the value, or nil when the key is absent", Argument.required("key", Kind.KEY)) {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             return store.fetch(request.key(0)).orElse(null);
         }
     },
     DELETE("delete", "bool: whether something was removed", Argument.required("key", Kind.KEY)) {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             return store.remove(request.key(0));
         }
     },
     KEYS("keys", "list of str, in no particular order", Argument.optional("prefix", Kind.PREFIX)) {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             return new ArrayList<>(store.keys(request.prefix(0)));
         }
     },
     CLEAR("clear", "nil") {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             store.clear();
             return null;
         }
     },
     SIZE("size", "int") {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             return store.size();
         }
     },
@@ -81,28 +81,28 @@ enum Operation {
             Argument.required("key", Kind.KEY), Argument.optional("amount", Kind.AMOUNT),
             Argument.optional("ttl", Kind.TTL)) {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             return store.incr(request.key(0), request.amount(1), request.ttl(2));
         }
     },
     DECR("decr", "int: the new value", Argument.required("key", Kind.KEY), Argument.optional("amount", Kind.AMOUNT),
             Argument.optional("ttl", Kind.TTL)) {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             return store.decr(request.key(0), request.amount(1), request.ttl(2));
         }
     },
     GET_MULTI("get_multi", "map key -> value for the keys present, in the order asked",
             Argument.required("keys", Kind.KEY_LIST)) {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             return store.fetchAll(request.keyList(0));
         }
     },
     SET_MULTI("set_multi", "nil; the whole batch is checked first, one bad entry writes nothing",
             Argument.required("entries", Kind.ENTRIES), Argument.optional("ttl", Kind.TTL)) {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             store.storeAll(request.entries(0), request.ttl(1));
             return null;
         }
@@ -111,30 +111,66 @@ enum Operation {
             Argument.required("expected", Kind.VALUE), Argument.required("update", Kind.VALUE),
             Argument.optional("ttl", Kind.TTL)) {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             return store.compareAndSet(request.key(0), request.value(1), request.value(2), request.ttl(3));
         }
     },
     EXPIRE("expire", "bool: whether the key was present (and now expires after ttl)", Argument.required("key", Kind.KEY),
             Argument.required("ttl", Kind.TTL)) {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             return store.expire(request.key(0), request.requiredTtl(1));
         }
     },
     PERSIST("persist", "bool: whether the key was present with an expiry, now removed", Argument.required("key", Kind.KEY)) {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             return store.persist(request.key(0));
         }
     },
     TTL("ttl", "float: the seconds the key has left, or nil when it is absent or has no expiry",
             Argument.required("key", Kind.KEY)) {
         @Override
-        Object execute(StateStore store, Request request) {
+        Object execute(StateStore store, Session session, Request request) {
             return store.timeToLive(request.key(0)).map(left -> left.toNanos() / 1e9).orElse(null);
         }
+    },
+    WATCH("watch", "int: the subscription; its events follow in push frames (version 2)",
+            Argument.optional("prefix", Kind.PREFIX)) {
+        @Override
+        Object execute(StateStore store, Session session, Request request) {
+            return session.watch(request.prefix(0));
+        }
+
+        @Override
+        long since() {
+            return Protocol.WATCH_VERSION;
+        }
+    },
+    UNWATCH("unwatch", "bool: whether the subscription was open (version 2)",
+            Argument.required("subscription", Kind.SUBSCRIPTION)) {
+        @Override
+        Object execute(StateStore store, Session session, Request request) {
+            return session.unwatch(request.subscription(0));
+        }
+
+        @Override
+        long since() {
+            return Protocol.WATCH_VERSION;
+        }
     };
+
+    /** What an op may need of the connection it came on, besides the store. */
+    interface Session {
+        /** The protocol version the connection's hello chose. */
+        long version();
+
+        /** Starts a subscription to the keys under {@code prefix}; answers its id. */
+        long watch(String prefix);
+
+        /** Ends a subscription; answers whether it was open. */
+        boolean unwatch(long subscription);
+    }
 
     /** What an argument must be. */
     enum Kind {
@@ -155,7 +191,9 @@ enum Operation {
         /** A list of integers: the protocol versions a client speaks. */
         VERSIONS("list of int"),
         /** A string: the bridge's token. */
-        TOKEN("str");
+        TOKEN("str"),
+        /** An integer: a subscription's id, as {@code watch} answered it. */
+        SUBSCRIPTION("int");
 
         private final String description;
 
@@ -235,7 +273,11 @@ enum Operation {
      * @throws Refusal          for a wrong number or kind of arguments
      * @throws RuntimeException whatever the store throws
      */
-    final Object run(StateStore store, List<Object> args) {
+    final Object run(StateStore store, Session session, List<Object> args) {
+        if (session.version() < since()) {
+            throw new Refusal(ErrorCode.UNKNOWN_OP, "op \"" + wireName + "\" needs protocol version " + since()
+                    + "; this connection said hello with version " + session.version());
+        }
         int count = args.size();
         if (count < required || count > arguments.size()) {
             String expected = required == arguments.size() ? String.valueOf(required)
@@ -245,10 +287,15 @@ enum Operation {
                     + (arguments.isEmpty() ? "" : " (" + arguments.stream().map(Argument::name)
                     .collect(Collectors.joining(", ")) + ")") + "; got " + count);
         }
-        return execute(store, new Request(this, args));
+        return execute(store, session, new Request(this, args));
     }
 
-    abstract Object execute(StateStore store, Request request);
+    /** The first protocol version with this op. */
+    long since() {
+        return 1;
+    }
+
+    abstract Object execute(StateStore store, Session session, Request request);
 
     /** A request the server refuses with a given code, before the store sees it. */
     static final class Refusal extends RuntimeException {
@@ -336,6 +383,14 @@ enum Operation {
                 throw wrong(index, "a number of seconds", null);
             }
             return ttl;
+        }
+
+        long subscription(int index) {
+            Object id = at(index);
+            if (!(id instanceof Long)) {
+                throw wrong(index, "an integer, as watch answered it", id);
+            }
+            return (Long) id;
         }
 
         String prefix(int index) {
