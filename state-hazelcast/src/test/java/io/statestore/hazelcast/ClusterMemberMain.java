@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <li>{@code KEYS prefix count ownerPort backupPort}: prints {@code KEYS k1,k2,...}, {@code count} keys
  * {@code prefix + i} whose partition's owner is the member on {@code ownerPort} and whose first backup is
  * on {@code backupPort};</li>
+ * <li>{@code WRITE prefix keys rounds counter}: for each round r, stores r under {@code prefix + k} for each of
+ * {@code keys} keys and increments {@code counter} once; then removes the keys; prints {@code WROTE};</li>
  * <li>{@code BIG key bytes}: stores a byte array of that size under the key, prints {@code BIG stored};</li>
  * <li>{@code HAMMER threads exactlyOnceKeys controlKeys [bigKey readers]} (keys comma-separated): starts
  * {@code threads} threads incrementing the first keys through this store (exactly-once) and as many
@@ -84,6 +86,19 @@ public final class ClusterMemberMain {
                     }
                     hammers.clear();
                     System.out.println("STOPPED");
+                } else if (command[0].equals("WRITE")) {
+                    int keys = Integer.parseInt(command[2]);
+                    int rounds = Integer.parseInt(command[3]);
+                    for (int round = 0; round < rounds; round++) {
+                        for (int k = 0; k < keys; k++) {
+                            store.store(command[1] + k, (long) round);
+                        }
+                        store.incr(command[4], 1);
+                    }
+                    for (int k = 0; k < keys; k++) {
+                        store.remove(command[1] + k);
+                    }
+                    System.out.println("WROTE");
                 } else if (command[0].equals("BIG")) {
                     store.store(command[1], new byte[Integer.parseInt(command[2])]);
                     System.out.println("BIG stored");
