@@ -53,7 +53,7 @@ class BridgeOpsTest {
     @DisplayName("hello answers with the version, the server name and the frame limit")
     void helloReportsVersionAndLimits(TestBridges.Transport transport) throws Exception {
         try (BridgeClient client = client(transport)) {
-            assertEquals(1L, client.serverInfo().get("version"));
+            assertEquals(2L, client.serverInfo().get("version"));
             assertEquals("statestore " + StateBridge.version(), client.serverInfo().get("server"));
             assertEquals((long) BridgeOptions.DEFAULT_MAX_FRAME_BYTES, client.serverInfo().get("max_frame"));
             client.ping();
@@ -197,6 +197,75 @@ class BridgeOpsTest {
             assertEquals(ErrorCode.STORE_ERROR, reply.error());
             assertEquals(ErrorCode.STORE_ERROR, client.request("incr", "k", 1L).error());
             client.ping();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestBridges.Transport.class)
+    @DisplayName("a version-1 connection is refused watch, naming the version it needs, and never gets a push")
+    void versionOneConnectionsGetNoPushes(TestBridges.Transport transport) throws Exception {
+        try (RawConnection raw = RawConnection.authenticated(bridge, TestBridges.address(bridge, transport));
+                BridgeClient writer = client(transport)) {
+            List<Object> refused = raw.call(1L, "watch", "");
+            assertEquals((long) ErrorCode.UNKNOWN_OP.code(), refused.get(1));
+            assertTrue(((String) refused.get(2)).contains("needs protocol version 2"), refused.get(2).toString());
+            writer.store("k", 1L);
+            assertEquals(List.of(2L, 0L, true), raw.call(2L, "delete", "k"), "the next frame is the reply, no push");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestBridges.Transport.class)
+    @DisplayName("version 2: the watch reply comes first, then a push per change under the prefix, then unwatch ends them")
+    void watchPushesChanges(TestBridges.Transport transport) throws Exception {
+        try (RawConnection raw = RawConnection.open(TestBridges.address(bridge, transport));
+                BridgeClient writer = client(transport)) {
+            assertEquals(2L, ((Map<?, ?>) raw.call(0L, "hello", List.of(1L, 2L), bridge.token()).get(2)).get("version"));
+            List<Object> watching = raw.call(1L, "watch", "p:");
+            assertEquals(List.of(1L, 0L), watching.subList(0, 2));
+            Object subscription = watching.get(2);
+            writer.store("p:a", "x");
+            writer.store("q", 1L);
+            writer.remove("p:a");
+            assertEquals(Arrays.asList(null, "event", subscription, "set", "p:a", "x"), raw.reply());
+            assertEquals(Arrays.asList(null, "event", subscription, "delete", "p:a", null), raw.reply());
+            assertEquals(List.of(2L, 0L, true), raw.call(2L, "unwatch", subscription));
+            assertEquals(List.of(3L, 0L, false), raw.call(3L, "unwatch", subscription), "already ended");
+            writer.store("p:b", 1L);
+            assertEquals(Arrays.asList(4L, 0L, null), raw.call(4L, "ping"), "no push after unwatch");
+            assertEquals((long) ErrorCode.BAD_ARGUMENT.code(), raw.call(5L, "unwatch", "one").get(1));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestBridges.Transport.class)
+    @DisplayName("a watcher that never reads: writers and other clients go on, and it finds \"lost\" when it reads")
+    void watcherThatDoesNotReadGetsLost(TestBridges.Transport transport) throws Exception {
+        try (RawConnection raw = RawConnection.open(TestBridges.address(bridge, transport));
+                BridgeClient writer = client(transport)) {
+            raw.call(0L, "hello", List.of(2L), bridge.token());
+            Object subscription = raw.call(1L, "watch", "").get(2);
+            byte[] big = new byte[512];
+            int changes = 40_000;  // far more than the queue and the socket buffers hold
+            for (int i = 0; i < changes; i++) {
+                writer.store("k" + (i % 100), big);
+            }
+            writer.ping();
+            int events = 0;
+            boolean lost = false;
+            while (!lost) {
+                List<Object> push = raw.reply();
+                assertEquals(subscription, push.get(2));
+                lost = "lost".equals(push.get(3));
+                events++;
+            }
+            assertTrue(events < changes, "lost came after " + events + " of " + changes + " events");
+            writer.store("after", 1L);
+            List<Object> next;
+            do {
+                next = raw.reply();
+            } while (!"after".equals(next.get(4)));
+            assertEquals("set", next.get(3), "events flow again after lost");
         }
     }
 }
