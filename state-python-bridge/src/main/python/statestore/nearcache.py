@@ -96,6 +96,8 @@ class NearCache:
         # True while the watch is subscribed: only then may a fetch be kept.
         self._watching = False
         self._closed = False
+        #: How many events the watch has delivered (each drops a key, or everything).
+        self.events = 0
         self._connection = Connection(address, token, timeout)
         self._subscribe()
         self._start()
@@ -189,6 +191,7 @@ class NearCache:
     # ---- the watch, on the cache's own thread
 
     def _event(self, _subscription: int, event: WatchEvent) -> None:
+        self.events += 1
         if event.kind == LOST:
             self.invalidate_all()
         else:

@@ -30,6 +30,9 @@ import picocli.CommandLine.Spec;
                 "Example: statestore run --store memory: --workers 4 -- python3 count.py"})
 final class RunCommand implements Callable<Integer> {
 
+    /** The environment variable the Python package reads its near cache's prefixes from. */
+    static final String NEAR_CACHE_VARIABLE = "STATESTORE_NEAR_CACHE";
+
     /** The exit status when the workers outlive --timeout, as coreutils timeout uses. */
     static final int TIMED_OUT = 124;
 
@@ -46,6 +49,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "SECONDS",
             description = "Stop the workers and exit with 124 if they run longer; default: no limit.")
     Double timeout;
+
+    @Option(names = "--near-cache", paramLabel = "PREFIX", split = ",",
+            description = "Give the workers' state_* functions a near cache of the keys under PREFIX (repeatable, or"
+                    + " comma-separated; * for every key): read once, then served in the worker until the bridge"
+                    + " tells of a change. Sets " + NEAR_CACHE_VARIABLE + ".")
+    List<String> nearCache;
 
     @Mixin
     BridgeSettings settings;
@@ -66,8 +75,11 @@ final class RunCommand implements Callable<Integer> {
         StateBridge bridge = null;
         try {
             bridge = StateBridge.start(opened, options);
-            builder.environment(bridge.environment())
-                    .stdout(line -> {
+            builder.environment(bridge.environment());
+            if (nearCache != null && !nearCache.isEmpty()) {
+                builder.environment(java.util.Map.of(NEAR_CACHE_VARIABLE, String.join(",", nearCache)));
+            }
+            builder.stdout(line -> {
                         synchronized (out) {
                             out.println(line);
                             out.flush();

@@ -280,6 +280,21 @@ class StatestoreCommandTest {
     }
 
     @Test
+    @DisplayName("run --near-cache gives the workers' state_get a near cache of those prefixes")
+    void runWithNearCache() {
+        store.store("config:workers", 4L);
+        Result result = run("run", "--store", storeName, "--workers", "2", "--near-cache", "config:", "--near-cache",
+                "model:", "--", "python3", "-c",
+                "import os, statestore; from statestore import state_get, default_client;"
+                        + " assert state_get('config:workers') == 4;"
+                        + " cache = default_client().near_cache;"
+                        + " print('cached', os.environ['STATESTORE_NEAR_CACHE'], cache.prefixes, dict(cache.values))");
+        assertEquals(0, result.status(), result.err());
+        assertTrue(result.out().contains("cached config:,model: ('config:', 'model:') {'config:workers': 4}"),
+                result.out());
+    }
+
+    @Test
     @DisplayName("run exits with the status of a failing worker, and with 124 after --timeout")
     void runFailureAndTimeout() {
         Result failed = run("run", "--store", storeName, "--workers", "2", "--", "python3", "-c",
