@@ -157,7 +157,7 @@ def test_client_methods_cover_every_operation(client: Client) -> None:
     assert client.delete("a") is True
     client.clear()
     assert client.size() == 0
-    assert client.server_info.get("version") == 1
+    assert client.server_info.get("version") == 2
 
 
 def test_two_clients_see_each_others_writes(bridge) -> None:
