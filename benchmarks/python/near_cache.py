@@ -33,6 +33,7 @@ from __future__ import annotations  # noqa: I001  (harness first: it puts states
 
 import argparse
 import importlib.util
+import itertools
 import multiprocessing
 import random
 import sys
@@ -172,7 +173,7 @@ def invalidation_delays(address: str, token: str, updates: int, pause: float) ->
             reader.join(10)
             if reader.is_alive():
                 reader.kill()
-    if not changes or changes[-1][1] != updates or any(a[1] > b[1] for a, b in zip(changes, changes[1:])):
+    if not changes or changes[-1][1] != updates or any(a[1] > b[1] for a, b in itertools.pairwise(changes)):
         raise RuntimeError(f"the reader did not show the values in order up to the last: {changes[-5:]}")
     # A value the reader skipped (the next write came first) counts as shown when a later one was.
     delays, position = [], 0

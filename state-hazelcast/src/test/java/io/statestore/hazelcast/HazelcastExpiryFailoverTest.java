@@ -3,17 +3,13 @@ package io.statestore.hazelcast;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.statestore.StateStore;
-import io.statestore.spi.StoreOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,21 +30,9 @@ class HazelcastExpiryFailoverTest {
     @Timeout(180)
     @DisplayName("a key's expiry holds after the member that owned it is killed (3 JVMs)")
     void expiryOutlivesTheOwner() throws Exception {
-        String cluster = "expiry-" + UUID.randomUUID();
-        String secret = MemberProcess.newSecret();
-        int[] ports = MemberProcess.freePorts(3);
-        HazelcastInstance member = Hazelcast.newHazelcastInstance(HazelcastSettings.read(StoreOptions.parse(
-                MemberProcess.memberUri(cluster, ports[0], ports, ""), Map.of("secret", secret))).memberConfig());
-        List<MemberProcess> others = new ArrayList<>();
-        try {
-            for (int i = 1; i < ports.length; i++) {
-                others.add(MemberProcess.start(ports[i], MemberProcess.memberUri(cluster, ports[i], ports, ""), secret));
-            }
-            for (MemberProcess other : others) {
-                other.awaitPrefix("READY", Duration.ofSeconds(60));
-            }
-            MemberProcess.awaitClusterSize(others, 3, Duration.ofSeconds(60));
-            MemberProcess victim = others.get(0);
+        try (MixedCluster cluster = MixedCluster.start("expiry", 3)) {
+            HazelcastInstance member = cluster.member();
+            MemberProcess victim = cluster.others().get(0);
             try (StateStore store = HazelcastStateStore.wrap(member, "expiry")) {
                 List<String> owned = ownedBy(member, victim.port);
                 for (int i = 0; i < KEYS; i++) {
@@ -59,7 +43,7 @@ class HazelcastExpiryFailoverTest {
                 }
                 long written = System.nanoTime();  // every short key expires by written + SHORT
                 victim.kill();
-                MemberProcess.awaitClusterSize(others.subList(1, 2), 2, Duration.ofSeconds(60));
+                MemberProcess.awaitClusterSize(cluster.others().subList(1, 2), 2, Duration.ofSeconds(60));
                 // On the promoted backups, each entry kept the Hazelcast time to live that reclaims it.
                 IMap<String, StateEntry> map = store.unwrap(IMap.class);
                 for (int i = 0; i < KEYS; i++) {
@@ -95,9 +79,6 @@ class HazelcastExpiryFailoverTest {
                 }
                 assertTrue(map.size() < 4 * KEYS, "Hazelcast reclaimed none of the expired entries in a minute");
             }
-        } finally {
-            member.getLifecycleService().terminate();
-            MemberProcess.closeAll(others);
         }
     }
 

@@ -3,17 +3,13 @@ package io.statestore.hazelcast;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import com.hazelcast.core.Hazelcast;
-import com.hazelcast.core.HazelcastInstance;
 import io.statestore.StateStore;
 import io.statestore.Subscription;
 import io.statestore.WatchEvent;
-import io.statestore.spi.StoreOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -35,22 +31,11 @@ class HazelcastWatchClusterTest {
     @Timeout(240)
     @DisplayName("a watcher on one member sees every change made through the two others, in per-key order (3 JVMs)")
     void watcherSeesChangesMadeThroughOtherMembers() throws Exception {
-        String cluster = "watch-" + UUID.randomUUID();
-        String secret = MemberProcess.newSecret();
-        int[] ports = MemberProcess.freePorts(3);
-        HazelcastInstance member = Hazelcast.newHazelcastInstance(HazelcastSettings.read(StoreOptions.parse(
-                MemberProcess.memberUri(cluster, ports[0], ports, ""), Map.of("secret", secret))).memberConfig());
-        List<MemberProcess> others = new ArrayList<>();
         Map<String, List<WatchEvent>> byKey = new ConcurrentHashMap<>();
         AtomicBoolean lost = new AtomicBoolean();
-        try (StateStore store = HazelcastStateStore.wrap(member, HazelcastSettings.DEFAULT_MAP)) {
-            for (int i = 1; i < ports.length; i++) {
-                others.add(MemberProcess.start(ports[i], MemberProcess.memberUri(cluster, ports[i], ports, ""), secret));
-            }
-            for (MemberProcess other : others) {
-                other.awaitPrefix("READY", Duration.ofSeconds(60));
-            }
-            MemberProcess.awaitClusterSize(others, 3, Duration.ofSeconds(60));
+        try (MixedCluster cluster = MixedCluster.start("watch", 3);
+                StateStore store = HazelcastStateStore.wrap(cluster.member(), HazelcastSettings.DEFAULT_MAP)) {
+            List<MemberProcess> others = cluster.others();
             try (Subscription subscription = store.watch("w:", event -> {
                 if (event.kind() == WatchEvent.Kind.LOST) {
                     lost.set(true);
@@ -86,9 +71,6 @@ class HazelcastWatchClusterTest {
                 System.out.println("watch across 3 JVMs: " + received(byKey) + " events through member A, of "
                         + expected + " changes made through B and C");
             }
-        } finally {
-            MemberProcess.closeAll(others);
-            member.shutdown();
         }
     }
 

@@ -135,28 +135,18 @@ enum Operation {
             return store.timeToLive(request.key(0)).map(left -> left.toNanos() / 1e9).orElse(null);
         }
     },
-    WATCH("watch", "int: the subscription; its events follow in push frames (version 2)",
+    WATCH(Protocol.WATCH_VERSION, "watch", "int: the subscription; its events follow in push frames (version 2)",
             Argument.optional("prefix", Kind.PREFIX)) {
         @Override
         Object execute(StateStore store, Session session, Request request) {
             return session.watch(request.prefix(0));
         }
-
-        @Override
-        long since() {
-            return Protocol.WATCH_VERSION;
-        }
     },
-    UNWATCH("unwatch", "bool: whether the subscription was open (version 2)",
+    UNWATCH(Protocol.WATCH_VERSION, "unwatch", "bool: whether the subscription was open (version 2)",
             Argument.required("subscription", Kind.SUBSCRIPTION)) {
         @Override
         Object execute(StateStore store, Session session, Request request) {
             return session.unwatch(request.subscription(0));
-        }
-
-        @Override
-        long since() {
-            return Protocol.WATCH_VERSION;
         }
     };
 
@@ -225,12 +215,18 @@ enum Operation {
     private static final Map<String, Operation> BY_WIRE_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(Operation::wireName, op -> op));
 
+    private final long since;
     private final String wireName;
     private final String result;
     private final List<Argument> arguments;
     private final int required;
 
     Operation(String wireName, String result, Argument... arguments) {
+        this(1, wireName, result, arguments);
+    }
+
+    Operation(long since, String wireName, String result, Argument... arguments) {
+        this.since = since;
         this.wireName = wireName;
         this.result = result;
         this.arguments = List.of(arguments);
@@ -292,7 +288,7 @@ enum Operation {
 
     /** The first protocol version with this op. */
     long since() {
-        return 1;
+        return since;
     }
 
     abstract Object execute(StateStore store, Session session, Request request);
