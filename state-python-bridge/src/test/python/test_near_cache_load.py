@@ -87,7 +87,7 @@ def test_readers_never_go_back_and_see_every_update_in_time(bridge) -> None:
             delays.append(max(0.0, changes[position][0] - acknowledged[value - 1]))
         last_update_delays.append(delays[-1])
     delays.sort()
-    print(f"\nnear cache, {READERS} readers x {UPDATES} updates ({bridge.store_uri.split(":")[0]}): delay from a write's "
+    print(f"\nnear cache, {READERS} readers x {UPDATES} updates ({bridge.store_uri.split(':')[0]}): delay from a write's "
           f"acknowledgement to a reader showing it: median {_percentile(delays, 0.5) * 1e3:.2f} ms, "
           f"p99 {_percentile(delays, 0.99) * 1e3:.2f} ms, max {delays[-1] * 1e3:.2f} ms; last update "
           f"{', '.join(f'{d * 1e3:.2f}' for d in last_update_delays)} ms; writer "
