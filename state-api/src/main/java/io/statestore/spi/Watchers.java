@@ -144,6 +144,11 @@ public final class Watchers {
             closed = true;
             watches.remove(this);
             any = !watches.isEmpty();
+            if (!watches.isEmpty()) {
+                // A subscription added between the removal and the write above must not be left unpublished to:
+                // its own write of true may have come first.
+                any = true;
+            }
             buffer.clear();
         }
     }
