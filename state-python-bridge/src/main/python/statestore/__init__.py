@@ -36,12 +36,14 @@ from .errors import (
     ConnectionLostError,
     CounterOverflowError,
     InvalidArgumentError,
+    LockTimeoutError,
     OutcomeUnknownError,
     ProtocolError,
     StateStoreError,
     StateTypeError,
     WriteNotAppliedError,
 )
+from .lease import Lease
 from .nearcache import DEFAULT_MAX_ENTRIES, NearCache, parse_prefixes
 from .watch import Watch, WatchEvent
 
@@ -56,6 +58,8 @@ __all__ = [
     "ConnectionLostError",
     "CounterOverflowError",
     "InvalidArgumentError",
+    "Lease",
+    "LockTimeoutError",
     "NearCache",
     "OutcomeUnknownError",
     "Pipeline",
@@ -78,8 +82,10 @@ __all__ = [
     "state_get_multi",
     "state_incr",
     "state_keys",
+    "state_lock",
     "state_persist",
     "state_ping",
+    "state_semaphore",
     "state_set",
     "state_set_multi",
     "state_size",
@@ -172,6 +178,21 @@ def reset_default_client() -> None:
         del _per_thread.client
         client.near_cache = None  # the process's, shared with other threads: it stays
         client.close()
+
+
+def state_lock(name: str, ttl: float = 30.0, timeout: Optional[float] = None) -> Lease:
+    """Takes the lock ``name`` (see :meth:`Client.lock`) on this thread's default connection: the lease ends
+    when released, when ``ttl`` passes without an extend, or when this process's connection closes::
+
+        with state_lock("model-download") as lease:
+            download(fencing_token=lease.token)
+    """
+    return default_client().lock(name, ttl, timeout)
+
+
+def state_semaphore(name: str, permits: int, ttl: float = 30.0, timeout: Optional[float] = None) -> Lease:
+    """Takes one of the ``permits`` permits of the semaphore ``name`` (see :meth:`Client.semaphore`)."""
+    return default_client().semaphore(name, permits, ttl, timeout)
 
 
 def state_watch(prefix: str = "") -> Watch:

@@ -27,22 +27,25 @@ clients rather than use its parent's. ``timeout`` (seconds) bounds each request'
 """
 
 import asyncio
+import time
 import weakref
 from collections import deque
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Generator, Sequence
 from typing import Any, Optional, Union
 
 from . import codec
 from .commands import Commands
 from .connection import Endpoint, reply_failure, resolve
-from .errors import AuthenticationError, ConnectionLostError, ProtocolError, StateStoreError
-from .protocol import FRAME_HEADER, HELLO, UNWATCH, WATCH, WATCH_VERSION
+from .errors import AuthenticationError, ConnectionLostError, LockTimeoutError, ProtocolError, StateStoreError
+from .protocol import ACQUIRE, EXTEND, FRAME_HEADER, HELLO, RELEASE, UNWATCH, WATCH, WATCH_VERSION
 from .watch import LOST, WatchEvent, pushed_event
 
 __all__ = [
     "AsyncClient",
+    "AsyncLease",
     "AsyncPipeline",
     "AsyncWatch",
+    "LeaseRequest",
     "default_client",
     "reset_default_client",
     "state_cas",
@@ -54,8 +57,10 @@ __all__ = [
     "state_get_multi",
     "state_incr",
     "state_keys",
+    "state_lock",
     "state_persist",
     "state_ping",
+    "state_semaphore",
     "state_set",
     "state_set_multi",
     "state_size",
@@ -155,6 +160,7 @@ class AsyncConnection(Endpoint):
             raise ConnectionLostError(f"cannot connect to the statestore bridge at {self.address}: "
                                       f"{error or 'timed out'}") from error
         self._transport, self._protocol = transport, protocol
+        self.generation += 1
         try:
             info = await self.request(HELLO, self.hello_arguments(), connect=False)
         except AuthenticationError as error:
@@ -299,6 +305,17 @@ class AsyncClient(Commands):
         """An :class:`AsyncPipeline` on this client's connection."""
         return AsyncPipeline(self.connection, raise_on_error)
 
+    def lock(self, name: str, ttl: float = 30.0, timeout: Optional[float] = None) -> "LeaseRequest":
+        """Takes the lock ``name`` (see :meth:`statestore.Client.lock`): ``async with client.lock("m") as
+        lease:``, or ``lease = await client.lock("m")`` for an :class:`AsyncLease`. Tried once on this client's
+        connection; when taken, waited for on a connection of its own, so the other tasks' requests never wait
+        behind it."""
+        return LeaseRequest(self.connection, name, 1, ttl, timeout)
+
+    def semaphore(self, name: str, permits: int, ttl: float = 30.0, timeout: Optional[float] = None) -> "LeaseRequest":
+        """Takes one of the ``permits`` permits of the semaphore ``name``, as :meth:`lock` does."""
+        return LeaseRequest(self.connection, name, permits, ttl, timeout)
+
     def watch(self, prefix: str = "") -> "AsyncWatch":
         """Watches the keys under ``prefix`` (every key by default) on this client's connection: an
         :class:`AsyncWatch`, to use with ``async with`` and ``async for``."""
@@ -373,6 +390,95 @@ class AsyncPipeline(Commands):
         return results
 
 
+class LeaseRequest:
+    """A lock or semaphore permit asked for: awaiting it gives the :class:`AsyncLease`; ``async with`` takes it
+    and releases it on leaving."""
+
+    def __init__(self, connection: "AsyncConnection", name: str, permits: int, ttl: float,
+                 timeout: Optional[float]) -> None:
+        self._arguments = (connection, name, permits, ttl, timeout)
+        self._lease: Optional[AsyncLease] = None
+
+    def __await__(self) -> Generator[Any, None, "AsyncLease"]:
+        return _acquire(*self._arguments).__await__()
+
+    async def __aenter__(self) -> "AsyncLease":
+        self._lease = await _acquire(*self._arguments)
+        return self._lease
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._lease is not None:
+            await self._lease.release()
+
+
+async def _acquire(connection: AsyncConnection, name: str, permits: int, ttl: float,
+                   timeout: Optional[float]) -> "AsyncLease":
+    try:
+        return AsyncLease(connection, name, ttl, await connection.request(ACQUIRE, (name, permits, ttl, 0)))
+    except LockTimeoutError:
+        if timeout == 0:
+            raise
+    own = AsyncConnection(connection.address, connection.token)
+    try:
+        granted = await own.request(ACQUIRE, (name, permits, ttl, timeout))
+        return AsyncLease(own, name, ttl, granted, owns_connection=True)
+    except BaseException:
+        await own.close()
+        raise
+
+
+class AsyncLease:
+    """A lock or semaphore permit held through the bridge (see :class:`statestore.Lease`); ``async with``
+    releases it."""
+
+    def __init__(self, connection: AsyncConnection, name: str, ttl: float, granted: Any,
+                 owns_connection: bool = False) -> None:
+        self._connection = connection
+        self._generation = connection.generation
+        self._owns_connection = owns_connection
+        self._id, self.token = granted
+        self._ends_at = time.monotonic() + ttl
+        self.name = name
+        self.released = False
+
+    def _held(self) -> bool:
+        return not self.released and self._connection.connected and self._connection.generation == self._generation
+
+    async def extend(self, ttl: float) -> bool:
+        """Makes the lease end ``ttl`` seconds from now instead; False if it had already ended."""
+        if not self._held() or not await self._connection.request(EXTEND, (self._id, ttl), connect=False):
+            return False
+        self._ends_at = time.monotonic() + ttl
+        return True
+
+    async def release(self) -> None:
+        """Ends the lease now (nothing happens if it had ended). Idempotent."""
+        if self.released:
+            return
+        held = self._held()
+        self.released = True
+        try:
+            if held:
+                await self._connection.request(RELEASE, (self._id,), connect=False)
+        finally:
+            if self._owns_connection:
+                await self._connection.close()
+
+    @property
+    def valid(self) -> bool:
+        """Whether the lease may still be held: not released, its connection not lost, its ttl not passed."""
+        return self._held() and time.monotonic() < self._ends_at
+
+    async def __aenter__(self) -> "AsyncLease":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.release()
+
+    def __repr__(self) -> str:
+        return f"<statestore.aio.AsyncLease {self.name!r} token {self.token}{'' if self.valid else ' (ended)'}>"
+
+
 class AsyncWatch:
     """The :class:`~statestore.watch.WatchEvent` of the keys under ``prefix``, as an async iterator::
 
@@ -444,6 +550,17 @@ class AsyncWatch:
 
     def __repr__(self) -> str:
         return f"<statestore.aio.AsyncWatch {self.prefix!r} on {self._connection.address}>"
+
+
+def state_lock(name: str, ttl: float = 30.0, timeout: Optional[float] = None) -> LeaseRequest:
+    """Takes the lock ``name`` through the running loop's default client (``async with state_lock("model") as
+    lease: ...``)."""
+    return default_client().lock(name, ttl, timeout)
+
+
+def state_semaphore(name: str, permits: int, ttl: float = 30.0, timeout: Optional[float] = None) -> LeaseRequest:
+    """Takes one of the ``permits`` permits of the semaphore ``name`` through the running loop's default client."""
+    return default_client().semaphore(name, permits, ttl, timeout)
 
 
 def state_watch(prefix: str = "") -> AsyncWatch:

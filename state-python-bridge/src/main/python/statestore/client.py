@@ -6,6 +6,7 @@ from typing import Any, Optional
 from .commands import Commands
 from .connection import Connection, Outcome, parse_address, resolve
 from .errors import StateStoreError
+from .lease import Lease, acquire
 from .nearcache import DEFAULT_MAX_ENTRIES, NearCache
 from .protocol import VERSIONS
 from .watch import Watch
@@ -74,6 +75,16 @@ class Client(Commands):
         """Watches the keys under ``prefix`` (every key by default) on a connection of its own: a
         :class:`~statestore.watch.Watch`, an iterator of events to use as a context manager."""
         return Watch(self.address, self._token, prefix)
+
+    def lock(self, name: str, ttl: float = 30.0, timeout: Optional[float] = None) -> Lease:
+        """Takes the lock ``name`` for ``ttl`` seconds, waiting at most ``timeout`` seconds (None: as long as
+        it takes; 0: try once): a :class:`~statestore.lease.Lease` (a context manager). Raises
+        :class:`~statestore.errors.LockTimeoutError` when not granted in time. See docs/locks.md."""
+        return acquire(self.connection, name, 1, ttl, timeout)
+
+    def semaphore(self, name: str, permits: int, ttl: float = 30.0, timeout: Optional[float] = None) -> Lease:
+        """Takes one of the ``permits`` permits of the semaphore ``name``, as :meth:`lock` does."""
+        return acquire(self.connection, name, permits, ttl, timeout)
 
     def pipeline(self, raise_on_error: bool = True) -> "Pipeline":
         """Returns a :class:`Pipeline` that queues requests and sends them together. Its reads do not use

@@ -153,12 +153,20 @@ class Endpoint:
         self._ids = count(1)
         #: What the server said in the handshake: ``version``, ``server``, ``max_frame``.
         self.server_info: dict[str, Any] = {}
+        #: How many times the connection was opened: what the bridge ties to a connection (a lease) ended with the
+        #: one before.
+        self.generation = 0
 
     def encode(self, op: str, args: Sequence[Any]) -> tuple[int, bytes]:
         """Returns a new request id and the whole frame of request ``op``; a value outside the value
         model raises :class:`InvalidArgumentError` here, before anything is sent."""
         request_id = next(self._ids)
         return request_id, encode_request(self._packer, request_id, op, args)
+
+    @property
+    def token(self) -> str:
+        """The token this connection presents."""
+        return self._token
 
     def hello_arguments(self) -> tuple[Any, ...]:
         """The arguments of the handshake this connection opens with."""
@@ -207,6 +215,7 @@ class Connection(Endpoint):
             raise ConnectionLostError(f"cannot connect to the statestore bridge at {self.address}: "
                                       f"{error}") from error
         self.sock = sock
+        self.generation += 1
         self._start = self._end = 0
         try:
             info = self.call(HELLO, self.hello_arguments())

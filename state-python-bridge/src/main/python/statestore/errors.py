@@ -14,6 +14,7 @@ __all__ = [
     "ConnectionLostError",
     "CounterOverflowError",
     "InvalidArgumentError",
+    "LockTimeoutError",
     "OutcomeUnknownError",
     "ProtocolError",
     "StateStoreError",
@@ -84,6 +85,10 @@ class OutcomeUnknownError(StateStoreError):
     unlike an ``incr``)."""
 
 
+class LockTimeoutError(StateStoreError, TimeoutError):
+    """A lock or semaphore permit was not granted within the timeout; nothing is held."""
+
+
 _CLASS_BY_CODE: dict[int, type[StateStoreError]] = {
     ErrorCode.MALFORMED: ProtocolError,
     ErrorCode.UNAUTHORIZED: AuthenticationError,
@@ -97,6 +102,7 @@ _CLASS_BY_CODE: dict[int, type[StateStoreError]] = {
     ErrorCode.SERVER_BUSY: StateStoreError,
     ErrorCode.NOT_APPLIED: WriteNotAppliedError,
     ErrorCode.OUTCOME_UNKNOWN: OutcomeUnknownError,
+    ErrorCode.TIMEOUT: LockTimeoutError,
 }
 
 

@@ -11,12 +11,15 @@ import inspect
 import struct
 
 __all__ = [
+    "ACQUIRE",
     "CLIENT_SIDE_PARAMETERS",
     "CLOSING_CODES",
     "EVENT_PUSH",
+    "EXTEND",
     "FRAME_HEADER",
     "HELLO",
     "HELLO_ARGUMENTS",
+    "RELEASE",
     "UNWATCH",
     "VERSIONS",
     "WATCH",
@@ -36,6 +39,14 @@ WATCH = "watch"
 WATCH_ARGUMENTS: tuple[str, ...] = ("prefix",)
 UNWATCH = "unwatch"
 UNWATCH_ARGUMENTS: tuple[str, ...] = ("subscription",)
+
+#: Takes a permit of a semaphore (a lock has one), answered ``[lease, fencing token]``; extends and releases one.
+ACQUIRE = "acquire"
+ACQUIRE_ARGUMENTS: tuple[str, ...] = ("name", "permits", "ttl", "wait")
+EXTEND = "extend"
+EXTEND_ARGUMENTS: tuple[str, ...] = ("lease", "ttl")
+RELEASE = "release"
+RELEASE_ARGUMENTS: tuple[str, ...] = ("lease",)
 
 #: A push frame ``[nil, "event", subscription, kind, key, value]`` carries a watched change.
 EVENT_PUSH = "event"
@@ -66,6 +77,7 @@ class ErrorCode(enum.IntEnum):
     SERVER_BUSY = 10
     NOT_APPLIED = 11
     OUTCOME_UNKNOWN = 12
+    TIMEOUT = 13
 
 
 #: The server closes the connection after replying with one of these.
@@ -74,12 +86,13 @@ CLOSING_CODES: frozenset[int] = frozenset({ErrorCode.UNAUTHORIZED, ErrorCode.UNS
 
 
 def operations() -> dict[str, list[str]]:
-    """Every operation this package sends, with its wire arguments in order: the handshake, watching, and each
+    """Every operation this package sends, with its wire arguments in order: the handshake, watching, leases, and each
     command of :class:`~statestore.commands.Commands` (named as its method, its arguments being the
     method's parameters but those in :data:`CLIENT_SIDE_PARAMETERS`)."""
     from .commands import Commands
 
-    table = {HELLO: list(HELLO_ARGUMENTS), WATCH: list(WATCH_ARGUMENTS), UNWATCH: list(UNWATCH_ARGUMENTS)}
+    table = {HELLO: list(HELLO_ARGUMENTS), WATCH: list(WATCH_ARGUMENTS), UNWATCH: list(UNWATCH_ARGUMENTS),
+             ACQUIRE: list(ACQUIRE_ARGUMENTS), EXTEND: list(EXTEND_ARGUMENTS), RELEASE: list(RELEASE_ARGUMENTS)}
     for name in Commands.command_names():
         parameters = inspect.signature(getattr(Commands, name)).parameters
         table[name] = [p for p in parameters if p != "self" and p not in CLIENT_SIDE_PARAMETERS]

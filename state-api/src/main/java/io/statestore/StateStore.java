@@ -341,6 +341,38 @@ public interface StateStore extends AutoCloseable {
     Subscription watch(String prefix, java.util.function.Consumer<WatchEvent> listener);
 
     /**
+     * Takes the lock {@code name}: a semaphore of one permit ({@link #acquire}).
+     *
+     * @param name the lock's name, any non-empty string
+     * @param ttl  how long the lease lasts unless extended or released, positive
+     * @param wait how long to wait for it; {@code null} to wait as long as it takes, zero to try once
+     * @return the lease, with its fencing token
+     * @throws LeaseTimeoutException     if the lock was not granted within {@code wait}
+     * @throws IllegalArgumentException  if the name or a duration is invalid
+     * @throws StateStoreClosedException if this store was closed
+     */
+    Lease lock(String name, Duration ttl, Duration wait);
+
+    /**
+     * Takes one of the {@code permits} permits of the semaphore {@code name}: granted when fewer than
+     * {@code permits} leases on the name are held, else when one ends (released, expired, or through a bridge its
+     * connection closed); waiters are woken by the store's events as a lease ends, not by polling. Every grant on
+     * the name gets a fencing token larger than all before it. Callers of one name should agree on its permits:
+     * each grant is decided with the caller's. The state lives under the key {@code "statestore:lease:" + name},
+     * which other writes must leave alone.
+     *
+     * @param name    the semaphore's name, any non-empty string
+     * @param permits how many leases may be held at once, at least 1
+     * @param ttl     how long the lease lasts unless extended or released, positive
+     * @param wait    how long to wait for it; {@code null} to wait as long as it takes, zero to try once
+     * @return the lease, with its fencing token
+     * @throws LeaseTimeoutException     if no permit was granted within {@code wait}
+     * @throws IllegalArgumentException  if the name, permits or a duration is invalid
+     * @throws StateStoreClosedException if this store was closed
+     */
+    Lease acquire(String name, int permits, Duration ttl, Duration wait);
+
+    /**
      * Returns the backend's own object behind this store, for what the API does not offer.
      *
      * @param type the class wanted, for example a MapDB {@code DB} or a Hazelcast {@code IMap}

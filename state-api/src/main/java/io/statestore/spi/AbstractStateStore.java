@@ -4,6 +4,7 @@ import io.statestore.StateStore;
 import io.statestore.StateStoreClosedException;
 import io.statestore.StateTypeException;
 import io.statestore.Subscription;
+import io.statestore.Lease;
 import io.statestore.WatchEvent;
 import io.statestore.value.Keys;
 import io.statestore.value.Values;
@@ -416,6 +417,45 @@ public abstract class AbstractStateStore implements StateStore {
      */
     protected Subscription doWatch(String prefix, Consumer<WatchEvent> listener) {
         return watchers().subscribe(prefix, listener);
+    }
+
+    @Override
+    public final Lease lock(String name, Duration ttl, Duration wait) {
+        return acquire(name, 1, ttl, wait);
+    }
+
+    @Override
+    public final Lease acquire(String name, int permits, Duration ttl, Duration wait) {
+        checkOpen();
+        Objects.requireNonNull(name, "name");
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("a lease needs a name");
+        }
+        Keys.check(StoreLeases.KEY_PREFIX + name);
+        if (permits < 1) {
+            throw new IllegalArgumentException("the semaphore \"" + Keys.excerpt(name) + "\" needs at least 1 permit,"
+                    + " not " + permits);
+        }
+        Expiry.leaseDeadline(name, ttl);
+        if (wait != null && wait.isNegative()) {
+            throw new IllegalArgumentException("the wait for \"" + Keys.excerpt(name) + "\" is negative: " + wait);
+        }
+        return doAcquire(name, permits, ttl, wait);
+    }
+
+    /**
+     * Takes a permit of a semaphore, the arguments checked: by default on this store's own {@code compareAndSet}
+     * and {@code watch} ({@link StoreLeases}); a backend with a better way (a client whose leases end with its
+     * connection) does it its way.
+     *
+     * @param name    the semaphore's name
+     * @param permits how many may hold it at once
+     * @param ttl     the lease's time to live
+     * @param wait    how long to wait, {@code null} for as long as it takes
+     * @return the lease
+     */
+    protected Lease doAcquire(String name, int permits, Duration ttl, Duration wait) {
+        return StoreLeases.acquire(this, name, permits, ttl, wait);
     }
 
     @Override

@@ -39,6 +39,21 @@ public final class Expiry {
     }
 
     /**
+     * The instant at which a lease given {@code ttl} now ends.
+     *
+     * @param name the lease's name, for the message
+     * @param ttl  the time to live, required
+     * @return the instant
+     * @throws IllegalArgumentException if {@code ttl} is missing, zero, negative or too long to count
+     */
+    public static long leaseDeadline(String name, Duration ttl) {
+        if (ttl == null) {
+            throw new IllegalArgumentException("the lease of \"" + Keys.excerpt(name) + "\" needs a time to live");
+        }
+        return deadline(ttl, () -> "the lease of \"" + Keys.excerpt(name) + "\"");
+    }
+
+    /**
      * The instant at which the keys of a batch given {@code ttl} now expire.
      *
      * @param ttl the time to live, or {@code null} for none

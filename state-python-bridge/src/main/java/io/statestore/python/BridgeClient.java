@@ -2,6 +2,8 @@ package io.statestore.python;
 
 import io.statestore.codec.MsgpackValues;
 import io.statestore.OutcomeUnknownException;
+import io.statestore.Lease;
+import io.statestore.LeaseTimeoutException;
 import io.statestore.StateStore;
 import io.statestore.Subscription;
 import io.statestore.WatchEvent;
@@ -23,6 +25,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -341,6 +344,8 @@ public final class BridgeClient extends AbstractStateStore {
                 throw new OutcomeUnknownException(message, null);
             case STORE_ERROR:
                 throw new StateStoreException(message);
+            case TIMEOUT:
+                throw new LeaseTimeoutException(message);
             default:
                 throw new BridgeException(code, code + ": " + message);
         }
@@ -452,6 +457,114 @@ public final class BridgeClient extends AbstractStateStore {
             connection = watching;
         }
         return connection.watch(prefix, listener);
+    }
+
+    /**
+     * Takes the permit on this client's connection if it is free now (one request); else waits for it on a
+     * connection of its own, so that the wait holds up no other call of this client, and the lease ends with that
+     * connection.
+     */
+    @Override
+    protected Lease doAcquire(String name, int permits, Duration ttl, Duration wait) {
+        try {
+            return BridgeLease.take(this, false, name, permits, ttl, Duration.ZERO);
+        } catch (LeaseTimeoutException busy) {
+            if (wait != null && wait.isZero()) {
+                throw busy;
+            }
+        }
+        BridgeClient own;
+        try {
+            own = connect(address, token);
+        } catch (IOException e) {
+            throw new BridgeException("cannot open a connection to wait for \"" + name + "\" on: " + e.getMessage(), e);
+        }
+        try {
+            return BridgeLease.take(own, true, name, permits, ttl, wait);
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    /** Seconds as the protocol carries them. */
+    static double seconds(Duration duration) {
+        return duration.toNanos() / 1e9;
+    }
+
+    /** A lease held through the bridge, on the connection that took it. */
+    private static final class BridgeLease implements Lease {
+        private final BridgeClient connection;
+        private final boolean ownConnection;
+        private final String name;
+        private final long id;
+        private final long token;
+        private volatile long endsAt;
+        private volatile boolean ended;
+
+        private BridgeLease(BridgeClient connection, boolean ownConnection, String name, long id, long token,
+                long endsAt) {
+            this.connection = connection;
+            this.ownConnection = ownConnection;
+            this.name = name;
+            this.id = id;
+            this.token = token;
+            this.endsAt = endsAt;
+        }
+
+        static BridgeLease take(BridgeClient connection, boolean ownConnection, String name, int permits,
+                Duration ttl, Duration wait) {
+            long endsAt = Expiry.leaseDeadline(name, ttl);
+            List<?> granted = (List<?>) connection.call(Operation.ACQUIRE, name, (long) permits, seconds(ttl),
+                    wait == null ? null : seconds(wait));
+            return new BridgeLease(connection, ownConnection, name, (Long) granted.get(0), (Long) granted.get(1),
+                    endsAt);
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public long fencingToken() {
+            return token;
+        }
+
+        @Override
+        public synchronized boolean extend(Duration ttl) {
+            long until = Expiry.leaseDeadline(name, ttl);
+            if (ended || !(Boolean) connection.call(Operation.EXTEND, id, seconds(ttl))) {
+                return false;
+            }
+            endsAt = until;
+            return true;
+        }
+
+        @Override
+        public synchronized void release() {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            try {
+                connection.call(Operation.RELEASE, id);
+            } finally {
+                if (ownConnection) {
+                    connection.close();
+                }
+            }
+        }
+
+        @Override
+        public boolean isValid() {
+            return !ended && !Expiry.passed(endsAt, Expiry.now());
+        }
+
+        @Override
+        public void close() {
+            release();
+        }
     }
 
     /** Closes the connection. */

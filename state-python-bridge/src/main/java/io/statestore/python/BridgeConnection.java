@@ -1,6 +1,8 @@
 package io.statestore.python;
 
 import io.statestore.codec.MsgpackValues;
+import io.statestore.Lease;
+import io.statestore.LeaseTimeoutException;
 import io.statestore.OutcomeUnknownException;
 import io.statestore.StateStore;
 import io.statestore.StateStoreException;
@@ -15,7 +17,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +44,9 @@ final class BridgeConnection implements Runnable, Operation.Session {
      * is small, and an unauthenticated peer must not make the server allocate large buffers.
      */
     static final int UNAUTHENTICATED_MAX_FRAME = 64 * 1024;
+
+    /** How many leases a connection may hold at once. */
+    static final int MAX_LEASES = 1024;
 
     /** Where a connection stands after its listener has read what arrived before hello. */
     enum Stage {
@@ -81,6 +88,9 @@ final class BridgeConnection implements Runnable, Operation.Session {
     private final Object writeLock = new Object();
     /** The connection's subscriptions, made at its first {@code watch}; null until then. */
     private Pushes pushes;
+    /** The leases taken on this connection and not yet released, by id; they end with it. */
+    private final Map<Long, Lease> leases = new HashMap<>();
+    private long nextLease = 1;
     private volatile String closeReason;
     /** Whether this connection holds one of the bridge's places for authenticated connections. */
     final AtomicBoolean holdsPlace = new AtomicBoolean();
@@ -207,6 +217,7 @@ final class BridgeConnection implements Runnable, Operation.Session {
                 pushes.close();
             }
             close(closeReason);
+            releaseLeases();
             bridge.connectionClosed(this, closeReason);
         }
     }
@@ -482,6 +493,57 @@ final class BridgeConnection implements Runnable, Operation.Session {
     @Override
     public boolean unwatch(long subscription) {
         return pushes != null && pushes.unwatch(subscription);
+    }
+
+    @Override
+    public List<Long> acquire(String name, int permits, Duration ttl, Duration wait) {
+        if (leases.size() >= MAX_LEASES) {
+            throw new Operation.Refusal(ErrorCode.BAD_ARGUMENT, "this connection holds " + MAX_LEASES
+                    + " leases, the most it may; release one first");
+        }
+        Lease lease;
+        try {
+            lease = store.acquire(name, permits, ttl, wait);
+        } catch (LeaseTimeoutException e) {
+            throw new Operation.Refusal(ErrorCode.TIMEOUT, e.getMessage());
+        }
+        if (!channel.isOpen()) {
+            // Granted after the peer went away while it waited: nobody will release it.
+            lease.release();
+            throw new Operation.Refusal(ErrorCode.STORE_ERROR, "the connection closed while waiting");
+        }
+        long id = nextLease++;
+        leases.put(id, lease);
+        return List.of(id, lease.fencingToken());
+    }
+
+    @Override
+    public boolean extend(long lease, Duration ttl) {
+        Lease held = leases.get(lease);
+        return held != null && held.extend(ttl);
+    }
+
+    @Override
+    public boolean release(long lease) {
+        Lease held = leases.remove(lease);
+        if (held == null) {
+            return false;
+        }
+        boolean valid = held.isValid();
+        held.release();
+        return valid;
+    }
+
+    /** The connection closed: its leases end now, not when their times to live pass. */
+    private void releaseLeases() {
+        for (Lease lease : leases.values()) {
+            try {
+                lease.release();
+            } catch (RuntimeException e) {
+                // The store is closing or failing; the lease ends when its time to live passes.
+            }
+        }
+        leases.clear();
     }
 
     private boolean malformed(Object id, String message) throws IOException {

@@ -34,9 +34,11 @@ public enum ErrorCode {
      * A write failed after the store may have applied it: readers may see it, and a crash may lose it; the
      * message names the cause.
      */
-    OUTCOME_UNKNOWN(12);
+    OUTCOME_UNKNOWN(12),
+    /** A lock or semaphore permit was not granted within the wait the request gave; nothing is held. */
+    TIMEOUT(13);
 
-    private static final ErrorCode[] BY_CODE = new ErrorCode[13];
+    private static final ErrorCode[] BY_CODE = new ErrorCode[14];
 
     static {
         for (ErrorCode code : values()) {

@@ -148,6 +148,27 @@ enum Operation {
         Object execute(StateStore store, Session session, Request request) {
             return session.unwatch(request.subscription(0));
         }
+    },
+    ACQUIRE("acquire", "list: [lease, fencing token]; the lease ends with the connection",
+            Argument.required("name", Kind.KEY), Argument.required("permits", Kind.PERMITS),
+            Argument.required("ttl", Kind.TTL), Argument.optional("wait", Kind.WAIT)) {
+        @Override
+        Object execute(StateStore store, Session session, Request request) {
+            return session.acquire(request.key(0), request.permits(1), request.requiredTtl(2), request.wait(3));
+        }
+    },
+    EXTEND("extend", "bool: whether the lease was held (and now ends after ttl)", Argument.required("lease", Kind.LEASE),
+            Argument.required("ttl", Kind.TTL)) {
+        @Override
+        Object execute(StateStore store, Session session, Request request) {
+            return session.extend(request.lease(0), request.requiredTtl(1));
+        }
+    },
+    RELEASE("release", "bool: whether the lease was held until now", Argument.required("lease", Kind.LEASE)) {
+        @Override
+        Object execute(StateStore store, Session session, Request request) {
+            return session.release(request.lease(0));
+        }
     };
 
     /** What an op may need of the connection it came on, besides the store. */
@@ -160,6 +181,15 @@ enum Operation {
 
         /** Ends a subscription; answers whether it was open. */
         boolean unwatch(long subscription);
+
+        /** Takes a permit for the connection; answers [lease, fencing token]. */
+        List<Long> acquire(String name, int permits, Duration ttl, Duration wait);
+
+        /** Extends a lease of the connection; answers whether it was held. */
+        boolean extend(long lease, Duration ttl);
+
+        /** Releases a lease of the connection; answers whether it was held. */
+        boolean release(long lease);
     }
 
     /** What an argument must be. */
@@ -183,7 +213,13 @@ enum Operation {
         /** A string: the bridge's token. */
         TOKEN("str"),
         /** An integer: a subscription's id, as {@code watch} answered it. */
-        SUBSCRIPTION("int");
+        SUBSCRIPTION("int"),
+        /** An integer, at least 1: how many may hold a semaphore at once. */
+        PERMITS("int, at least 1"),
+        /** Seconds to wait, an int or a float, zero or more; as long as it takes when nil or left out. */
+        WAIT("seconds, int or float, or nil"),
+        /** An integer: a lease of the connection, as {@code acquire} answered it. */
+        LEASE("int");
 
         private final String description;
 
@@ -350,20 +386,24 @@ enum Operation {
             return (Long) amount;
         }
 
+        /** A number of seconds, an int or a float. */
+        private double seconds(int index, Object value) {
+            if (value instanceof Long whole) {
+                return whole;
+            }
+            if (value instanceof Double fraction) {
+                return fraction;
+            }
+            throw wrong(index, "a number of seconds or nil", value);
+        }
+
         /** A time to live in seconds; {@code null} when nil or left out. */
         Duration ttl(int index) {
             Object ttl = at(index);
             if (ttl == null) {
                 return null;
             }
-            double seconds;
-            if (ttl instanceof Long whole) {
-                seconds = whole;
-            } else if (ttl instanceof Double fraction) {
-                seconds = fraction;
-            } else {
-                throw wrong(index, "a number of seconds or nil", ttl);
-            }
+            double seconds = seconds(index, ttl);
             if (!(seconds > 0) || seconds > MAX_TTL_SECONDS) {
                 throw new Refusal(ErrorCode.BAD_ARGUMENT, "op \"" + op.wireName + "\": ttl " + ttl
                         + " must be a positive number of seconds, at most " + (long) MAX_TTL_SECONDS
@@ -379,6 +419,36 @@ enum Operation {
                 throw wrong(index, "a number of seconds", null);
             }
             return ttl;
+        }
+
+        int permits(int index) {
+            Object permits = at(index);
+            if (!(permits instanceof Long count) || count < 1 || count > Integer.MAX_VALUE) {
+                throw wrong(index, "an integer from 1 to " + Integer.MAX_VALUE, permits);
+            }
+            return (int) (long) count;
+        }
+
+        /** How long to wait; {@code null} (as long as it takes) when nil or left out. */
+        Duration wait(int index) {
+            Object wait = at(index);
+            if (wait == null) {
+                return null;
+            }
+            double seconds = seconds(index, wait);
+            if (!(seconds >= 0) || seconds > MAX_TTL_SECONDS) {
+                throw new Refusal(ErrorCode.BAD_ARGUMENT, "op \"" + op.wireName + "\": wait " + wait
+                        + " must be zero or a positive number of seconds");
+            }
+            return Duration.ofNanos((long) Math.ceil(seconds * 1e9));
+        }
+
+        long lease(int index) {
+            Object id = at(index);
+            if (!(id instanceof Long)) {
+                throw wrong(index, "an integer, as acquire answered it", id);
+            }
+            return (Long) id;
         }
 
         long subscription(int index) {

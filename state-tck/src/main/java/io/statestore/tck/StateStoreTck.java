@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.statestore.Lease;
+import io.statestore.LeaseTimeoutException;
 import io.statestore.StateStore;
 import io.statestore.StateStoreClosedException;
 import io.statestore.StateTypeException;
@@ -31,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -1370,6 +1373,144 @@ public abstract class StateStoreTck {
         store.store("a", 2);
         Thread.sleep(200);
         assertTrue(events.received.isEmpty(), "after close: " + events.received);
+    }
+
+    // ---------------------------------------------------------------- leases
+
+    /** Runs {@code body} on {@code threads} threads started together; fails with the first failure. */
+    private static void together(int threads, Callable<Void> body) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CyclicBarrier start = new CyclicBarrier(threads);
+            List<Future<Void>> running = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                running.add(pool.submit(() -> {
+                    start.await();
+                    return body.call();
+                }));
+            }
+            for (Future<Void> future : running) {
+                future.get(180, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @DisplayName("lease: a lock has one holder at a time, and its fencing tokens increase in grant order")
+    void lockExcludes() throws Exception {
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        List<Long> tokens = java.util.Collections.synchronizedList(new ArrayList<>());
+        together(contentionThreads(), () -> {
+            for (int i = 0; i < 25; i++) {
+                try (Lease lease = store.lock("mutex", Duration.ofSeconds(30), Duration.ofSeconds(60))) {
+                    most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                    tokens.add(lease.fencingToken());
+                    assertTrue(lease.isValid());
+                    Thread.yield();
+                    inside.decrementAndGet();
+                }
+            }
+            return null;
+        });
+        assertEquals(1, most.get(), "holders at once");
+        assertEquals(contentionThreads() * 25, tokens.size());
+        for (int i = 1; i < tokens.size(); i++) {
+            assertTrue(tokens.get(i) > tokens.get(i - 1), "token " + tokens.get(i) + " granted after " + tokens.get(i - 1));
+        }
+    }
+
+    @Test
+    @DisplayName("lease: a semaphore of 2 never has 3 holders, and has 2")
+    void semaphoreBounds() throws Exception {
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        together(contentionThreads(), () -> {
+            for (int i = 0; i < 15; i++) {
+                try (Lease lease = store.acquire("pool", 2, Duration.ofSeconds(30), Duration.ofSeconds(60))) {
+                    most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                    Thread.sleep(2);
+                    inside.decrementAndGet();
+                }
+            }
+            return null;
+        });
+        assertEquals(2, most.get(), "holders at once");
+    }
+
+    @Test
+    @DisplayName("lease: one whose time to live passes ends then, and not before; extend keeps it; release is idempotent")
+    void leaseExpiresAndExtends() throws Exception {
+        Lease first = store.lock("ttl", SHORT_TTL, Duration.ZERO);
+        long taken = System.nanoTime();
+        assertThrows(LeaseTimeoutException.class, () -> store.lock("ttl", SHORT_TTL, Duration.ZERO));
+        try (Lease second = store.lock("ttl", Duration.ofSeconds(30), Duration.ofSeconds(10))) {
+            long waited = System.nanoTime() - taken;
+            assertTrue(waited >= SHORT_TTL.toNanos() - TimeUnit.MILLISECONDS.toNanos(5),
+                    "granted " + waited / 1_000_000 + " ms after the first, before its time to live passed");
+            assertTrue(second.fencingToken() > first.fencingToken());
+            assertFalse(first.isValid());
+            assertFalse(first.extend(Duration.ofSeconds(30)), "an expired lease cannot be extended");
+            first.release();
+            assertTrue(second.isValid(), "releasing an ended lease leaves the next holder alone");
+            assertTrue(second.extend(SHORT_TTL));
+            assertTrue(second.extend(Duration.ofSeconds(30)));
+            Thread.sleep(SHORT_TTL.toMillis() + 100);
+            assertThrows(LeaseTimeoutException.class, () -> store.lock("ttl", SHORT_TTL, Duration.ofMillis(100)),
+                    "the extended lease still holds");
+            second.release();
+            second.release();
+            assertFalse(second.isValid());
+        }
+        store.lock("ttl", SHORT_TTL, Duration.ZERO).release();
+    }
+
+    @Test
+    @DisplayName("lease: a waiter is granted the lock soon after it is released, and a wait that passes throws")
+    void waiterWokenOnRelease() throws Exception {
+        Lease held = store.lock("wake", Duration.ofSeconds(60), Duration.ZERO);
+        long started = System.nanoTime();
+        assertThrows(LeaseTimeoutException.class, () -> store.lock("wake", SHORT_TTL, Duration.ofMillis(200)));
+        assertTrue(System.nanoTime() - started >= TimeUnit.MILLISECONDS.toNanos(195), "gave up before the wait");
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Long> waiter = pool.submit(() -> {
+                try (Lease lease = store.lock("wake", Duration.ofSeconds(30), Duration.ofSeconds(30))) {
+                    return System.nanoTime();
+                }
+            });
+            Thread.sleep(300);
+            long released = System.nanoTime();
+            held.release();
+            long delay = waiter.get(30, TimeUnit.SECONDS) - released;
+            assertTrue(delay < TimeUnit.SECONDS.toNanos(2), "granted " + delay / 1_000_000 + " ms after the release"
+                    + " (a 60 s lease: only the release could wake it)");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @DisplayName("lease: names have their own tokens and state; bad arguments are refused naming the problem")
+    void leaseArguments() {
+        Lease a = store.lock("a", Duration.ofSeconds(30), Duration.ZERO);
+        Lease b = store.lock("b", Duration.ofSeconds(30), Duration.ZERO);
+        assertEquals("a", a.name());
+        a.release();
+        Lease again = store.lock("a", Duration.ofSeconds(30), Duration.ZERO);
+        assertTrue(again.fencingToken() > a.fencingToken());
+        again.close();
+        b.close();
+        assertThrows(IllegalArgumentException.class, () -> store.lock("", Duration.ofSeconds(1), null));
+        assertThrows(IllegalArgumentException.class, () -> store.lock("x", Duration.ZERO, null));
+        assertThrows(IllegalArgumentException.class, () -> store.lock("x", null, null));
+        assertThrows(IllegalArgumentException.class, () -> store.acquire("x", 0, Duration.ofSeconds(1), null));
+        assertThrows(IllegalArgumentException.class, () -> store.lock("x", Duration.ofSeconds(1), Duration.ofSeconds(-1)));
+        Lease held = store.lock("x", Duration.ofSeconds(30), null);
+        assertThrows(IllegalArgumentException.class, () -> held.extend(Duration.ZERO));
+        held.release();
     }
 
     // ---------------------------------------------------------------- close, unwrap

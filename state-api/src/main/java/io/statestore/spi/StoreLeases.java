@@ -1,0 +1,213 @@
+package io.statestore.spi;
+
+import io.statestore.Lease;
+import io.statestore.LeaseTimeoutException;
+import io.statestore.StateStore;
+import io.statestore.Subscription;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Locks and semaphores on any store, built on its atomic {@code compareAndSet} and its {@code watch}. A name's
+ * state is one value under {@value #KEY_PREFIX}{@code name}: {@code {"fence": n, "holders": {id: [expiresAt,
+ * token]}}}. A grant is one compare-and-set that raises the fence and adds a holder with the new fence as its
+ * token, so tokens strictly increase in grant order, wherever the grant is decided; holders whose instant has
+ * passed are dropped by the next change. A waiter watches the key and tries again at each change, or when the
+ * first holder's time to live passes (a holder's expiry is inside the value, so no event tells of it): it never
+ * polls.
+ *
+ * <p>On Hazelcast, {@code compareAndSet} runs on the key's owner and is copied to its backups, so this is also the
+ * cluster's lock, surviving the loss of members as the map does.
+ */
+public final class StoreLeases {
+
+    /** Where a name's state is kept: this, then the name. */
+    public static final String KEY_PREFIX = "statestore:lease:";
+
+    private StoreLeases() {
+    }
+
+    /**
+     * Takes a permit of the semaphore {@code name}; the arguments are checked by the caller.
+     *
+     * @param store   the store holding the state
+     * @param name    the semaphore's name
+     * @param permits how many may hold it at once
+     * @param ttl     the lease's time to live
+     * @param wait    how long to wait, {@code null} for as long as it takes
+     * @return the lease
+     * @throws LeaseTimeoutException if none was granted in time
+     */
+    public static Lease acquire(StateStore store, String name, int permits, Duration ttl, Duration wait) {
+        String key = KEY_PREFIX + name;
+        String holder = UUID.randomUUID().toString();
+        long deadline = wait == null ? Long.MAX_VALUE : System.nanoTime() + wait.toNanos();
+        Semaphore changed = null;
+        Subscription watching = null;
+        try {
+            while (true) {
+                long now = Expiry.now();
+                Optional<Object> current = store.fetch(key);
+                State state = State.read(current.orElse(null), now);
+                if (state.holders.size() < permits) {
+                    long token = state.fence + 1;
+                    long expiresAt = Expiry.leaseDeadline(name, ttl);
+                    if (store.compareAndSet(key, current.orElse(null), state.granting(holder, expiresAt, token))) {
+                        return new StoreLease(store, key, name, holder, token, expiresAt);
+                    }
+                    continue;  // the state changed since it was read: decide again
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new LeaseTimeoutException("no permit of \"" + name + "\" (" + permits + ") was granted"
+                            + (wait == null ? "" : " within " + wait.toMillis() + " ms") + ": " + state.holders.size()
+                            + " held");
+                }
+                if (watching == null) {
+                    Semaphore signal = new Semaphore(0);
+                    changed = signal;
+                    watching = store.watch(key, event -> signal.release());
+                    continue;  // a lease that ended before the watch began would wake nobody: look again
+                }
+                long untilFirstExpiry = TimeUnit.MILLISECONDS.toNanos(Math.max(1, state.firstExpiry - now));
+                changed.tryAcquire(Math.min(left, untilFirstExpiry), TimeUnit.NANOSECONDS);
+                changed.drainPermits();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LeaseTimeoutException("interrupted waiting for \"" + name + "\"");
+        } finally {
+            if (watching != null) {
+                watching.close();
+            }
+        }
+    }
+
+    /** A name's state as read at one instant, its expired holders left out. */
+    private record State(long fence, Map<String, List<Long>> holders, long firstExpiry) {
+
+        static State read(Object stored, long now) {
+            if (!(stored instanceof Map<?, ?> map)) {
+                return new State(0, new LinkedHashMap<>(), Long.MAX_VALUE);
+            }
+            long fence = map.get("fence") instanceof Long value ? value : 0;
+            Map<String, List<Long>> holders = new LinkedHashMap<>();
+            long firstExpiry = Long.MAX_VALUE;
+            if (map.get("holders") instanceof Map<?, ?> held) {
+                for (Map.Entry<?, ?> entry : held.entrySet()) {
+                    if (entry.getValue() instanceof List<?> lease && lease.size() == 2
+                            && lease.get(0) instanceof Long expiresAt && lease.get(1) instanceof Long token
+                            && !Expiry.passed(expiresAt, now)) {
+                        holders.put((String) entry.getKey(), List.of(expiresAt, token));
+                        firstExpiry = Math.min(firstExpiry, expiresAt);
+                    }
+                }
+            }
+            return new State(fence, holders, firstExpiry);
+        }
+
+        Map<String, Object> granting(String holder, long expiresAt, long token) {
+            Map<String, List<Long>> next = new LinkedHashMap<>(holders);
+            next.put(holder, List.of(expiresAt, token));
+            return written(token, next);
+        }
+
+        Map<String, Object> written(long newFence, Map<String, List<Long>> newHolders) {
+            Map<String, Object> value = new LinkedHashMap<>();
+            value.put("fence", newFence);
+            value.put("holders", newHolders);
+            return value;
+        }
+    }
+
+    /** A lease held through {@link #acquire}: changes of it are compare-and-sets of the name's state. */
+    private static final class StoreLease implements Lease {
+        private final StateStore store;
+        private final String key;
+        private final String name;
+        private final String holder;
+        private final long token;
+        private volatile long expiresAt;
+        private volatile boolean ended;
+
+        StoreLease(StateStore store, String key, String name, String holder, long token, long expiresAt) {
+            this.store = store;
+            this.key = key;
+            this.name = name;
+            this.holder = holder;
+            this.token = token;
+            this.expiresAt = expiresAt;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public long fencingToken() {
+            return token;
+        }
+
+        @Override
+        public synchronized boolean extend(Duration ttl) {
+            Expiry.leaseDeadline(name, ttl);
+            return !ended && change(ttl);
+        }
+
+        @Override
+        public synchronized void release() {
+            if (!ended) {
+                change(null);
+                ended = true;
+            }
+        }
+
+        /** Extends the lease by {@code ttl}, or with {@code null} removes it; false if it was no longer held. */
+        private boolean change(Duration ttl) {
+            while (true) {
+                long now = Expiry.now();
+                Optional<Object> current = store.fetch(key);
+                State state = State.read(current.orElse(null), now);
+                if (!state.holders.containsKey(holder)) {
+                    ended = true;
+                    return false;
+                }
+                Map<String, List<Long>> next = new LinkedHashMap<>(state.holders);
+                long until = ttl == null ? 0 : Expiry.leaseDeadline(name, ttl);
+                if (ttl == null) {
+                    next.remove(holder);
+                } else {
+                    next.put(holder, List.of(until, token));
+                }
+                if (store.compareAndSet(key, current.orElse(null), state.written(state.fence, next))) {
+                    if (ttl != null) {
+                        expiresAt = until;
+                    }
+                    return true;
+                }
+            }
+        }
+
+        @Override
+        public boolean isValid() {
+            return !ended && !Expiry.passed(expiresAt, Expiry.now());
+        }
+
+        @Override
+        public void close() {
+            release();
+        }
+
+        @Override
+        public String toString() {
+            return "lease of \"" + name + "\", token " + token + (isValid() ? "" : " (ended)");
+        }
+    }
+}
