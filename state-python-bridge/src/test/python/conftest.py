@@ -6,10 +6,12 @@ The bridge is ``java -jar $STATESTORE_JAR serve --store URI --unix SOCK --tcp 12
 Each bridge process is killed when its tests are done, also when they fail.
 """
 
+import contextlib
 import os
 import queue
 import secrets
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
@@ -213,3 +215,45 @@ def client(bridge: Bridge, request: pytest.FixtureRequest) -> Iterator[Client]:
     with bridge.client(request.param) as connected:
         connected.clear()
         yield connected
+
+
+def _free_ports(count: int) -> List[int]:
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[List[Bridge]]:
+    """Two bridges, each over an embedded Hazelcast member of one cluster (its own secret and name)."""
+    ports = _free_ports(2)
+    members = ",".join(f"127.0.0.1:{port}" for port in ports)
+    name = "locks-" + secrets.token_hex(4)
+    previous = os.environ.get("STATESTORE_CLUSTER_SECRET")
+    os.environ["STATESTORE_CLUSTER_SECRET"] = secrets.token_hex(16)
+    bridges: List[Bridge] = []
+    workdirs: List[Path] = []
+    try:
+        for port in ports:
+            workdirs.append(Path(tempfile.mkdtemp(prefix="statestore-test-")))
+            bridges.append(Bridge(f"hazelcast:?mode=member&cluster={name}&port={port}&members={members}"
+                                  f"&interface=127.0.0.1&joinTimeout=1&waitBeforeJoin=1", workdirs[-1]))
+        with Client(bridges[0].address("unix"), bridges[0].token) as a, \
+                Client(bridges[1].address("unix"), bridges[1].token) as b:
+            a.set("joined", name)
+            deadline = time.monotonic() + 60
+            while b.get("joined") != name:
+                assert time.monotonic() < deadline, "the two members did not form one cluster"
+                time.sleep(0.1)
+        yield bridges
+    finally:
+        for bridge in bridges:
+            bridge.stop()
+        for workdir in workdirs:
+            shutil.rmtree(workdir, ignore_errors=True)
+        if previous is None:
+            os.environ.pop("STATESTORE_CLUSTER_SECRET", None)
+        else:
+            os.environ["STATESTORE_CLUSTER_SECRET"] = previous

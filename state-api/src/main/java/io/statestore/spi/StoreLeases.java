@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Locks and semaphores on any store, built on its atomic {@code compareAndSet} and its {@code watch}. A name's
@@ -30,6 +31,13 @@ public final class StoreLeases {
     /** Where a name's state is kept: this, then the name. */
     public static final String KEY_PREFIX = "statestore:lease:";
 
+    /**
+     * Tells this JVM's holders from every other's: random, drawn once (a {@link UUID} per grant would cost a
+     * {@code SecureRandom} draw on every lock).
+     */
+    private static final String HOLDER_PREFIX = UUID.randomUUID() + "-";
+    private static final AtomicLong HOLDERS = new AtomicLong();
+
     private StoreLeases() {
     }
 
@@ -46,7 +54,7 @@ public final class StoreLeases {
      */
     public static Lease acquire(StateStore store, String name, int permits, Duration ttl, Duration wait) {
         String key = KEY_PREFIX + name;
-        String holder = UUID.randomUUID().toString();
+        String holder = HOLDER_PREFIX + HOLDERS.incrementAndGet();
         long deadline = wait == null ? Long.MAX_VALUE : System.nanoTime() + wait.toNanos();
         Semaphore changed = null;
         Subscription watching = null;
