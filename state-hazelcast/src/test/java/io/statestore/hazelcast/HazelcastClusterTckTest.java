@@ -58,6 +58,12 @@ class HazelcastClusterTckTest extends StateStoreTck {
         }
     }
 
+    /** Hazelcast tells of an expiry when its expiration task, which samples entries every few seconds, reclaims it. */
+    @Override
+    protected java.time.Duration expiryEventWait() {
+        return java.time.Duration.ofSeconds(60);
+    }
+
     @Override
     protected StateStore openEmptyStore() {
         return HazelcastStateStore.wrap(member, "tck-" + UUID.randomUUID());

@@ -33,6 +33,12 @@ class HazelcastEmbeddedTckTest extends StateStoreTck {
         }
     }
 
+    /** Hazelcast tells of an expiry when its expiration task, which samples entries every few seconds, reclaims it. */
+    @Override
+    protected java.time.Duration expiryEventWait() {
+        return java.time.Duration.ofSeconds(60);
+    }
+
     @Override
     protected StateStore openEmptyStore() {
         return HazelcastStateStore.wrap(member, "tck-" + UUID.randomUUID());

@@ -91,6 +91,16 @@ public abstract class StateStoreTck {
     protected abstract StateStore openEmptyStore() throws Exception;
 
     /**
+     * How long the watch test waits for the event of a key's expiry: a backend tells it when it reclaims the key,
+     * at its own pace.
+     *
+     * @return the wait; 10 s by default
+     */
+    protected Duration expiryEventWait() {
+        return Duration.ofSeconds(10);
+    }
+
+    /**
      * How many threads the concurrency tests run at once.
      *
      * @return the thread count; 8 by default
@@ -1256,18 +1266,28 @@ public abstract class StateStoreTck {
     /** Collects a subscription's events. */
     private static final class Events implements java.util.function.Consumer<WatchEvent> {
         final java.util.concurrent.LinkedBlockingQueue<WatchEvent> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final Duration wait;
+
+        Events() {
+            this(Duration.ofSeconds(10));
+        }
+
+        Events(Duration wait) {
+            this.wait = wait;
+        }
 
         @Override
         public void accept(WatchEvent event) {
             received.add(event);
         }
 
-        /** The next {@code count} events, as "KIND key[=value]" strings; fails after 10 s. */
+        /** The next {@code count} events, as "KIND key[=value]" strings; fails after the wait for each. */
         List<String> next(int count) throws InterruptedException {
             List<String> events = new ArrayList<>();
             while (events.size() < count) {
-                WatchEvent event = received.poll(10, TimeUnit.SECONDS);
-                assertNotNull(event, "waited 10 s for event " + (events.size() + 1) + " of " + count + "; got " + events);
+                WatchEvent event = received.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+                assertNotNull(event, "waited " + wait.toSeconds() + " s for event " + (events.size() + 1) + " of "
+                        + count + "; got " + events);
                 events.add(event.kind() + " " + event.key() + (event.kind() == WatchEvent.Kind.SET ? "=" + event.value() : ""));
             }
             return events;
@@ -1308,7 +1328,7 @@ public abstract class StateStoreTck {
     @Test
     @DisplayName("watch: a key that expires is told as EXPIRE")
     void watchExpiry() throws Exception {
-        Events events = new Events();
+        Events events = new Events(expiryEventWait());
         try (Subscription subscription = store.watch("", events)) {
             store.store("brief", "v", SHORT_TTL);
             assertEquals(List.of("SET brief=v"), events.next(1));
