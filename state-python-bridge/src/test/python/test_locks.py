@@ -2,15 +2,21 @@
 with its holder's connection, shown against a frozen holder whose connection stays open."""
 
 import asyncio
-import multiprocessing
 import os
 import signal
 import time
-from typing import Any
 
 import pytest
+from statestore import (
+    Client,
+    LockTimeoutError,
+    StateStoreError,
+    aio,
+    state_lock,
+    state_semaphore,
+)
 
-from statestore import Client, LockTimeoutError, StateStoreError, aio, state_lock, state_semaphore
+from lock_workers import holder_then_waiter
 
 
 def test_lock_context_manager_tokens_and_timeout(worker_env) -> None:
@@ -72,36 +78,8 @@ def test_asyncio_lock(bridge) -> None:
     assert order == sorted(order) and len(set(order)) == 5
 
 
-def _hold(address: str, token: str, ttl: float, held: Any) -> None:
-    with Client(address, token) as client:
-        client.lock("victim", ttl=ttl)
-        held.set()
-        time.sleep(600)
-
-
-def _wait_for_lock(address: str, token: str, waiting: Any, granted: Any) -> None:
-    with Client(address, token) as client:
-        waiting.set()
-        client.lock("victim", ttl=30, timeout=30)
-        granted.put(time.monotonic())
-
-
-def _holder_then_waiter(bridge, ttl: float) -> tuple[Any, Any, Any]:
-    context = multiprocessing.get_context("fork")
-    held, waiting, granted = context.Event(), context.Event(), context.Queue()
-    address = bridge.address("unix")
-    holder = context.Process(target=_hold, args=(address, bridge.token, ttl, held))
-    holder.start()
-    assert held.wait(30)
-    waiter = context.Process(target=_wait_for_lock, args=(address, bridge.token, waiting, granted))
-    waiter.start()
-    assert waiting.wait(30)
-    time.sleep(0.5)  # the waiter is waiting in the bridge
-    return holder, waiter, granted
-
-
 def test_a_killed_holder_lets_the_waiter_in_at_once_and_a_frozen_one_only_after_its_ttl(bridge) -> None:
-    holder, waiter, granted = _holder_then_waiter(bridge, ttl=30)
+    holder, waiter, granted, _ = holder_then_waiter(bridge, bridge, ttl=30)
     try:
         killed = time.monotonic()
         os.kill(holder.pid, signal.SIGKILL)
@@ -115,7 +93,7 @@ def test_a_killed_holder_lets_the_waiter_in_at_once_and_a_frozen_one_only_after_
 
     # Control: the same holder frozen (SIGSTOP), its connection open: nothing ends the lease but its ttl.
     ttl = 2.0
-    holder, waiter, granted = _holder_then_waiter(bridge, ttl=ttl)
+    holder, waiter, granted, _ = holder_then_waiter(bridge, bridge, ttl=ttl)
     try:
         frozen = time.monotonic()
         os.kill(holder.pid, signal.SIGSTOP)

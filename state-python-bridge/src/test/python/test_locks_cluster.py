@@ -11,6 +11,8 @@ from typing import Any
 
 from statestore import Client
 
+from lock_workers import holder_then_waiter
+
 ACQUISITIONS = 2_000
 WORKERS_PER_JVM = 4
 
@@ -76,37 +78,8 @@ def test_a_semaphore_of_two_never_has_three_holders(cluster: list[Any]) -> None:
     assert most == 2, f"at most {most} holders at once"
 
 
-def _hold(address: str, token: str, ttl: float, held: Any) -> None:
-    with Client(address, token) as client:
-        requested = time.monotonic()
-        client.lock("victim", ttl=ttl)
-        held.put(requested)
-        time.sleep(600)
-
-
-def _wait_for_lock(address: str, token: str, waiting: Any, granted: Any) -> None:
-    with Client(address, token) as client:
-        waiting.set()
-        client.lock("victim", ttl=30, timeout=60)
-        granted.put(time.monotonic())
-
-
-def _holder_on_b_waiter_on_a(cluster: list[Any], ttl: float) -> tuple[Any, Any, Any, float]:
-    context = multiprocessing.get_context("fork")
-    held, waiting, granted = context.Queue(), context.Event(), context.Queue()
-    a, b = cluster
-    holder = context.Process(target=_hold, args=(b.address("unix"), b.token, ttl, held))
-    holder.start()
-    requested = held.get(timeout=30)
-    waiter = context.Process(target=_wait_for_lock, args=(a.address("unix"), a.token, waiting, granted))
-    waiter.start()
-    assert waiting.wait(30)
-    time.sleep(0.5)  # the waiter is waiting in the other JVM
-    return holder, waiter, granted, requested
-
-
 def test_a_holder_killed_on_one_jvm_lets_a_waiter_on_the_other_in(cluster: list[Any]) -> None:
-    holder, waiter, granted, _ = _holder_on_b_waiter_on_a(cluster, ttl=30)
+    holder, waiter, granted, _ = holder_then_waiter(cluster[1], cluster[0], ttl=30)
     try:
         killed = time.monotonic()
         os.kill(holder.pid, signal.SIGKILL)
@@ -122,7 +95,7 @@ def test_a_holder_killed_on_one_jvm_lets_a_waiter_on_the_other_in(cluster: list[
 def test_a_killed_jvm_holds_its_holders_lease_until_the_ttl_passes(cluster: list[Any]) -> None:
     """Last in this module: it kills the second JVM (member and bridge) with kill -9."""
     ttl = 4.0
-    holder, waiter, granted, requested = _holder_on_b_waiter_on_a(cluster, ttl=ttl)
+    holder, waiter, granted, requested = holder_then_waiter(cluster[1], cluster[0], ttl=ttl)
     try:
         killed = time.monotonic()
         cluster[1].process.kill()
