@@ -38,6 +38,9 @@ public final class StoreLeases {
     private static final String HOLDER_PREFIX = UUID.randomUUID() + "-";
     private static final AtomicLong HOLDERS = new AtomicLong();
 
+    /** How long after subscribing a waiter looks at the state once more, whatever it was told. */
+    private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     private StoreLeases() {
     }
 
@@ -58,6 +61,7 @@ public final class StoreLeases {
         long deadline = wait == null ? Long.MAX_VALUE : System.nanoTime() + wait.toNanos();
         Semaphore changed = null;
         Subscription watching = null;
+        long subscribed = 0;
         try {
             while (true) {
                 long now = Expiry.now();
@@ -77,13 +81,20 @@ public final class StoreLeases {
                             + (wait == null ? "" : " within " + wait.toMillis() + " ms") + ": " + state.holders.size()
                             + " held");
                 }
+                long untilFirstExpiry = TimeUnit.MILLISECONDS.toNanos(Math.max(1, state.firstExpiry - now));
                 if (watching == null) {
                     Semaphore signal = new Semaphore(0);
                     changed = signal;
                     watching = store.watch(key, event -> signal.release());
+                    subscribed = System.nanoTime();
                     continue;  // a lease that ended before the watch began would wake nobody: look again
                 }
-                long untilFirstExpiry = TimeUnit.MILLISECONDS.toNanos(Math.max(1, state.firstExpiry - now));
+                long sinceSubscribed = System.nanoTime() - subscribed;
+                if (sinceSubscribed < SETTLE_NANOS) {
+                    // A change being applied while the watch was made may have missed it and still have been
+                    // invisible to the read after it: look once more when such a change has surely finished.
+                    untilFirstExpiry = Math.min(untilFirstExpiry, SETTLE_NANOS - sinceSubscribed);
+                }
                 changed.tryAcquire(Math.min(left, untilFirstExpiry), TimeUnit.NANOSECONDS);
                 changed.drainPermits();
             }
@@ -135,46 +146,26 @@ public final class StoreLeases {
     }
 
     /** A lease held through {@link #acquire}: changes of it are compare-and-sets of the name's state. */
-    private static final class StoreLease implements Lease {
+    private static final class StoreLease extends AbstractLease {
         private final StateStore store;
         private final String key;
-        private final String name;
         private final String holder;
-        private final long token;
-        private volatile long expiresAt;
-        private volatile boolean ended;
 
         StoreLease(StateStore store, String key, String name, String holder, long token, long expiresAt) {
+            super(name, token, expiresAt);
             this.store = store;
             this.key = key;
-            this.name = name;
             this.holder = holder;
-            this.token = token;
-            this.expiresAt = expiresAt;
         }
 
         @Override
-        public String name() {
-            return name;
+        protected boolean doExtend(Duration ttl) {
+            return change(ttl);
         }
 
         @Override
-        public long fencingToken() {
-            return token;
-        }
-
-        @Override
-        public synchronized boolean extend(Duration ttl) {
-            Expiry.leaseDeadline(name, ttl);
-            return !ended && change(ttl);
-        }
-
-        @Override
-        public synchronized void release() {
-            if (!ended) {
-                change(null);
-                ended = true;
-            }
+        protected void doRelease() {
+            change(null);
         }
 
         /** Extends the lease by {@code ttl}, or with {@code null} removes it; false if it was no longer held. */
@@ -184,38 +175,18 @@ public final class StoreLeases {
                 Optional<Object> current = store.fetch(key);
                 State state = State.read(current.orElse(null), now);
                 if (!state.holders.containsKey(holder)) {
-                    ended = true;
                     return false;
                 }
                 Map<String, List<Long>> next = new LinkedHashMap<>(state.holders);
-                long until = ttl == null ? 0 : Expiry.leaseDeadline(name, ttl);
                 if (ttl == null) {
                     next.remove(holder);
                 } else {
-                    next.put(holder, List.of(until, token));
+                    next.put(holder, List.of(Expiry.leaseDeadline(name(), ttl), fencingToken()));
                 }
                 if (store.compareAndSet(key, current.orElse(null), state.written(state.fence, next))) {
-                    if (ttl != null) {
-                        expiresAt = until;
-                    }
                     return true;
                 }
             }
-        }
-
-        @Override
-        public boolean isValid() {
-            return !ended && !Expiry.passed(expiresAt, Expiry.now());
-        }
-
-        @Override
-        public void close() {
-            release();
-        }
-
-        @Override
-        public String toString() {
-            return "lease of \"" + name + "\", token " + token + (isValid() ? "" : " (ended)");
         }
     }
 }

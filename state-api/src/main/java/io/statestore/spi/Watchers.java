@@ -17,7 +17,8 @@ import java.util.function.Supplier;
  * in the order its changes are applied); each subscription buffers up to {@link #BUFFER} events and delivers
  * them one at a time on a shared pool of daemon threads. A full buffer is emptied and replaced by one
  * {@link WatchEvent.Kind#LOST}: publishing never blocks and memory stays bounded. With no subscription,
- * publishing costs one volatile read.
+ * publishing costs one volatile read (of the list itself: a separate "anyone watching" flag, kept beside it,
+ * could be left false by a close racing a new subscription, and that one would miss events).
  */
 public final class Watchers {
 
@@ -31,7 +32,6 @@ public final class Watchers {
     });
 
     private final CopyOnWriteArrayList<Watch> watches = new CopyOnWriteArrayList<>();
-    private volatile boolean any;
 
     /**
      * Adds a subscription.
@@ -43,7 +43,6 @@ public final class Watchers {
     public Subscription subscribe(String prefix, Consumer<WatchEvent> listener) {
         Watch watch = new Watch(Objects.requireNonNull(prefix, "prefix"), Objects.requireNonNull(listener, "listener"));
         watches.add(watch);
-        any = true;
         return watch;
     }
 
@@ -53,7 +52,7 @@ public final class Watchers {
      * @return {@code true} if a subscription is open
      */
     public boolean watched() {
-        return any;
+        return !watches.isEmpty();
     }
 
     /**
@@ -64,7 +63,7 @@ public final class Watchers {
      * @param event makes the event (a value safe to give a listener)
      */
     public void publish(String key, Supplier<WatchEvent> event) {
-        if (!any) {
+        if (watches.isEmpty()) {
             return;
         }
         WatchEvent made = null;
@@ -143,12 +142,6 @@ public final class Watchers {
         public void close() {
             closed = true;
             watches.remove(this);
-            any = !watches.isEmpty();
-            if (!watches.isEmpty()) {
-                // A subscription added between the removal and the write above must not be left unpublished to:
-                // its own write of true may have come first.
-                any = true;
-            }
             buffer.clear();
         }
     }

@@ -7,6 +7,7 @@ import io.statestore.LeaseTimeoutException;
 import io.statestore.StateStore;
 import io.statestore.Subscription;
 import io.statestore.WatchEvent;
+import io.statestore.spi.AbstractLease;
 import io.statestore.spi.AbstractStateStore;
 import io.statestore.spi.Expiry;
 import io.statestore.StateStoreException;
@@ -493,23 +494,17 @@ public final class BridgeClient extends AbstractStateStore {
     }
 
     /** A lease held through the bridge, on the connection that took it. */
-    private static final class BridgeLease implements Lease {
+    private static final class BridgeLease extends AbstractLease {
         private final BridgeClient connection;
         private final boolean ownConnection;
-        private final String name;
         private final long id;
-        private final long token;
-        private volatile long endsAt;
-        private volatile boolean ended;
 
         private BridgeLease(BridgeClient connection, boolean ownConnection, String name, long id, long token,
                 long endsAt) {
+            super(name, token, endsAt);
             this.connection = connection;
             this.ownConnection = ownConnection;
-            this.name = name;
             this.id = id;
-            this.token = token;
-            this.endsAt = endsAt;
         }
 
         static BridgeLease take(BridgeClient connection, boolean ownConnection, String name, int permits,
@@ -522,31 +517,12 @@ public final class BridgeClient extends AbstractStateStore {
         }
 
         @Override
-        public String name() {
-            return name;
+        protected boolean doExtend(Duration ttl) {
+            return (Boolean) connection.call(Operation.EXTEND, id, seconds(ttl));
         }
 
         @Override
-        public long fencingToken() {
-            return token;
-        }
-
-        @Override
-        public synchronized boolean extend(Duration ttl) {
-            long until = Expiry.leaseDeadline(name, ttl);
-            if (ended || !(Boolean) connection.call(Operation.EXTEND, id, seconds(ttl))) {
-                return false;
-            }
-            endsAt = until;
-            return true;
-        }
-
-        @Override
-        public synchronized void release() {
-            if (ended) {
-                return;
-            }
-            ended = true;
+        protected void doRelease() {
             try {
                 connection.call(Operation.RELEASE, id);
             } finally {
@@ -554,16 +530,6 @@ public final class BridgeClient extends AbstractStateStore {
                     connection.close();
                 }
             }
-        }
-
-        @Override
-        public boolean isValid() {
-            return !ended && !Expiry.passed(endsAt, Expiry.now());
-        }
-
-        @Override
-        public void close() {
-            release();
         }
     }
 

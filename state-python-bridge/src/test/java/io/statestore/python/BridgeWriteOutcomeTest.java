@@ -94,7 +94,8 @@ class BridgeWriteOutcomeTest {
         }
         assertEquals(ErrorCode.NOT_APPLIED, ErrorCode.of(11));
         assertEquals(ErrorCode.OUTCOME_UNKNOWN, ErrorCode.of(12));
-        assertNull(ErrorCode.of(13));
+        assertEquals(ErrorCode.TIMEOUT, ErrorCode.of(13));
+        assertNull(ErrorCode.of(14));
     }
 
     @ParameterizedTest
