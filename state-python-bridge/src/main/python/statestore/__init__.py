@@ -230,15 +230,6 @@ class _ThreadsDefaultClient(Commands):
             client = _new_default_client()
         return client.execute_command(op, args, if_nil)
 
-    def get(self, key: str, default: Any = None) -> Any:
-        try:
-            client: Client = _per_thread.client
-        except AttributeError:
-            client = _new_default_client()
-        return client.get(key, default)
-
-    get.__doc__ = Commands.get.__doc__
-
 
 # The functions of py_state (and the rest of the commands), each one the command of
 # statestore.commands bound to the calling thread's default client.

@@ -148,7 +148,10 @@ class NearCache:
         return value
 
     def call(self, connection: Connection, op: str, args: Sequence[Any], if_nil: Any) -> Any:
-        """Carries out a request other than ``get`` through ``connection``, dropping what it may change."""
+        """Carries out a request through ``connection``: a ``get`` through the cache, a write dropping what it may
+        change."""
+        if op == "get":
+            return self.get(connection, args[0], if_nil)
         try:
             return connection.call(op, args, if_nil)
         finally:
