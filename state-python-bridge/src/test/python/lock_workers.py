@@ -3,7 +3,7 @@
 
 import multiprocessing
 import time
-from typing import Any
+from typing import Any, Callable
 
 from statestore import Client
 
@@ -38,3 +38,19 @@ def holder_then_waiter(holder_bridge: Any, waiter_bridge: Any, ttl: float) -> tu
     assert waiting.wait(30)
     time.sleep(0.5)  # the waiter is waiting in its bridge
     return holder, waiter, granted, requested
+
+
+def grant_after(holder_bridge: Any, waiter_bridge: Any, ttl: float, fault: Callable[[Any], None]) -> tuple[float, float]:
+    """Has a holder take "victim" through ``holder_bridge`` for ``ttl`` and a waiter wait for it through
+    ``waiter_bridge``, does ``fault`` to the holder's process, and returns how long after the fault, and after the
+    holder asked for its lease, the waiter was granted it. Both processes are gone afterwards."""
+    holder, waiter, granted, requested = holder_then_waiter(holder_bridge, waiter_bridge, ttl)
+    try:
+        faulted = time.monotonic()
+        fault(holder)
+        at = granted.get(timeout=60)
+    finally:
+        for process in (holder, waiter):
+            process.kill()
+            process.join(10)
+    return at - faulted, at - requested

@@ -16,7 +16,7 @@ from statestore import (
     state_semaphore,
 )
 
-from lock_workers import holder_then_waiter
+from lock_workers import grant_after
 
 
 def test_lock_context_manager_tokens_and_timeout(worker_env) -> None:
@@ -79,28 +79,12 @@ def test_asyncio_lock(bridge) -> None:
 
 
 def test_a_killed_holder_lets_the_waiter_in_at_once_and_a_frozen_one_only_after_its_ttl(bridge) -> None:
-    holder, waiter, granted, _ = holder_then_waiter(bridge, bridge, ttl=30)
-    try:
-        killed = time.monotonic()
-        os.kill(holder.pid, signal.SIGKILL)
-        delay = granted.get(timeout=30) - killed
-    finally:
-        for process in (holder, waiter):
-            process.kill()
-            process.join(10)
+    delay, _ = grant_after(bridge, bridge, 30, lambda holder: os.kill(holder.pid, signal.SIGKILL))
     print(f"\nwaiter granted {delay * 1e3:.1f} ms after the holder was killed (same bridge)")
     assert delay < 0.1
 
     # Control: the same holder frozen (SIGSTOP), its connection open: nothing ends the lease but its ttl.
     ttl = 2.0
-    holder, waiter, granted, _ = holder_then_waiter(bridge, bridge, ttl=ttl)
-    try:
-        frozen = time.monotonic()
-        os.kill(holder.pid, signal.SIGSTOP)
-        delay = granted.get(timeout=30) - frozen
-    finally:
-        for process in (holder, waiter):
-            process.kill()
-            process.join(10)
+    delay, _ = grant_after(bridge, bridge, ttl, lambda holder: os.kill(holder.pid, signal.SIGSTOP))
     print(f"control: waiter granted {delay * 1e3:.0f} ms after the holder was frozen (ttl {ttl:.0f} s)")
     assert delay > 1.0

@@ -11,7 +11,7 @@ from typing import Any
 
 from statestore import Client
 
-from lock_workers import holder_then_waiter
+from lock_workers import grant_after
 
 ACQUISITIONS = 2_000
 WORKERS_PER_JVM = 4
@@ -79,15 +79,7 @@ def test_a_semaphore_of_two_never_has_three_holders(cluster: list[Any]) -> None:
 
 
 def test_a_holder_killed_on_one_jvm_lets_a_waiter_on_the_other_in(cluster: list[Any]) -> None:
-    holder, waiter, granted, _ = holder_then_waiter(cluster[1], cluster[0], ttl=30)
-    try:
-        killed = time.monotonic()
-        os.kill(holder.pid, signal.SIGKILL)
-        delay = granted.get(timeout=60) - killed
-    finally:
-        for process in (holder, waiter):
-            process.kill()
-            process.join(10)
+    delay, _ = grant_after(cluster[1], cluster[0], 30, lambda holder: os.kill(holder.pid, signal.SIGKILL))
     print(f"\nwaiter on the other JVM granted {delay * 1e3:.1f} ms after the holder was killed")
     assert delay < 0.5
 
@@ -95,16 +87,8 @@ def test_a_holder_killed_on_one_jvm_lets_a_waiter_on_the_other_in(cluster: list[
 def test_a_killed_jvm_holds_its_holders_lease_until_the_ttl_passes(cluster: list[Any]) -> None:
     """Last in this module: it kills the second JVM (member and bridge) with kill -9."""
     ttl = 4.0
-    holder, waiter, granted, requested = holder_then_waiter(cluster[1], cluster[0], ttl=ttl)
-    try:
-        killed = time.monotonic()
-        cluster[1].process.kill()
-        at = granted.get(timeout=60)
-    finally:
-        for process in (holder, waiter):
-            process.kill()
-            process.join(10)
-    print(f"\nJVM of the holder killed {killed - requested:.2f} s into a {ttl:.0f} s lease; the waiter on the"
-          f" other JVM was granted {at - requested:.2f} s after the lease was asked for")
-    assert at - requested >= ttl, "granted before the lease's ttl passed"
-    assert at - requested < ttl + 10
+    since_kill, since_request = grant_after(cluster[1], cluster[0], ttl, lambda _: cluster[1].process.kill())
+    print(f"\nJVM of the holder killed {since_request - since_kill:.2f} s into a {ttl:.0f} s lease; the waiter on the"
+          f" other JVM was granted {since_request:.2f} s after the lease was asked for")
+    assert since_request >= ttl, "granted before the lease's ttl passed"
+    assert since_request < ttl + 10

@@ -27,7 +27,6 @@ clients rather than use its parent's. ``timeout`` (seconds) bounds each request'
 """
 
 import asyncio
-import time
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Generator, Sequence
@@ -37,6 +36,7 @@ from . import codec
 from .commands import Commands
 from .connection import Endpoint, reply_failure, resolve
 from .errors import AuthenticationError, ConnectionLostError, LockTimeoutError, ProtocolError, StateStoreError
+from .lease import LeaseState
 from .protocol import ACQUIRE, EXTEND, FRAME_HEADER, HELLO, RELEASE, UNWATCH, WATCH, WATCH_VERSION
 from .watch import LOST, WatchEvent, pushed_event
 
@@ -427,19 +427,16 @@ async def _acquire(connection: AsyncConnection, name: str, permits: int, ttl: fl
         raise
 
 
-class AsyncLease:
+class AsyncLease(LeaseState):
     """A lock or semaphore permit held through the bridge (see :class:`statestore.Lease`); ``async with``
     releases it."""
 
+    __slots__ = ()
+
     def __init__(self, connection: AsyncConnection, name: str, ttl: float, granted: Any,
                  owns_connection: bool = False) -> None:
-        self._connection = connection
-        self._generation = connection.generation
-        self._owns_connection = owns_connection
-        self._id, self.token = granted
-        self._ends_at = time.monotonic() + ttl
-        self.name = name
-        self.released = False
+        super().__init__(connection, name, ttl, granted, owns_connection)
+        self._connection: AsyncConnection = connection
 
     def _held(self) -> bool:
         return not self.released and self._connection.connected and self._connection.generation == self._generation
@@ -448,7 +445,7 @@ class AsyncLease:
         """Makes the lease end ``ttl`` seconds from now instead; False if it had already ended."""
         if not self._held() or not await self._connection.request(EXTEND, (self._id, ttl), connect=False):
             return False
-        self._ends_at = time.monotonic() + ttl
+        self._renewed(ttl)
         return True
 
     async def release(self) -> None:
@@ -467,16 +464,13 @@ class AsyncLease:
     @property
     def valid(self) -> bool:
         """Whether the lease may still be held: not released, its connection not lost, its ttl not passed."""
-        return self._held() and time.monotonic() < self._ends_at
+        return self._held() and self._within_ttl()
 
     async def __aenter__(self) -> "AsyncLease":
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.release()
-
-    def __repr__(self) -> str:
-        return f"<statestore.aio.AsyncLease {self.name!r} token {self.token}{'' if self.valid else ' (ended)'}>"
 
 
 class AsyncWatch:

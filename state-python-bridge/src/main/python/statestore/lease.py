@@ -18,11 +18,11 @@ noticing.
 import time
 from typing import Any, Optional
 
-from .connection import Connection
+from .connection import Connection, Endpoint
 from .errors import LockTimeoutError
 from .protocol import ACQUIRE, EXTEND, RELEASE
 
-__all__ = ["Lease", "acquire"]
+__all__ = ["Lease", "LeaseState", "acquire"]
 
 
 def acquire(connection: Connection, name: str, permits: int, ttl: float, timeout: Optional[float]) -> "Lease":
@@ -41,13 +41,13 @@ def acquire(connection: Connection, name: str, permits: int, ttl: float, timeout
         raise
 
 
-class Lease:
-    """A lock or semaphore permit held through the bridge; a context manager that releases it on exit."""
+class LeaseState:
+    """What a lease keeps, whichever client holds it: the connection it lives on (and which opening of it), its
+    id there, its name and token, and when its ttl passes by this process's clock."""
 
     __slots__ = ("_connection", "_ends_at", "_generation", "_id", "_owns_connection", "name", "released", "token")
 
-    def __init__(self, connection: Connection, name: str, ttl: float, granted: Any,
-                 owns_connection: bool = False) -> None:
+    def __init__(self, connection: Endpoint, name: str, ttl: float, granted: Any, owns_connection: bool) -> None:
         self._connection = connection
         self._generation = connection.generation
         self._owns_connection = owns_connection
@@ -55,6 +55,27 @@ class Lease:
         self._ends_at = time.monotonic() + ttl
         self.name = name
         self.released = False
+
+    def _renewed(self, ttl: float) -> None:
+        self._ends_at = time.monotonic() + ttl
+
+    def _within_ttl(self) -> bool:
+        return time.monotonic() < self._ends_at
+
+    def __repr__(self) -> str:
+        ended = "" if not self.released and self._within_ttl() else " (ended)"
+        return f"<{type(self).__module__}.{type(self).__name__} {self.name!r} token {self.token}{ended}>"
+
+
+class Lease(LeaseState):
+    """A lock or semaphore permit held through the bridge; a context manager that releases it on exit."""
+
+    __slots__ = ()
+
+    def __init__(self, connection: Connection, name: str, ttl: float, granted: Any,
+                 owns_connection: bool = False) -> None:
+        super().__init__(connection, name, ttl, granted, owns_connection)
+        self._connection: Connection = connection
 
     def _held_connection(self) -> Optional[Connection]:
         """The connection the lease lives on, or None if it closed since (which ended the lease)."""
@@ -68,7 +89,7 @@ class Lease:
         connection = self._held_connection()
         if connection is None or not connection.call(EXTEND, (self._id, ttl)):
             return False
-        self._ends_at = time.monotonic() + ttl
+        self._renewed(ttl)
         return True
 
     def release(self) -> None:
@@ -87,13 +108,10 @@ class Lease:
     @property
     def valid(self) -> bool:
         """Whether the lease may still be held: not released, its connection not lost, its ttl not passed."""
-        return self._held_connection() is not None and time.monotonic() < self._ends_at
+        return self._held_connection() is not None and self._within_ttl()
 
     def __enter__(self) -> "Lease":
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
         self.release()
-
-    def __repr__(self) -> str:
-        return f"<statestore.Lease {self.name!r} token {self.token}{'' if self.valid else ' (ended)'}>"
